@@ -1,0 +1,128 @@
+"""The mock's world: who exists, which keys they hold, how fast sessions progress.
+
+A built-in default lets the mock run with no file at all; ``--config`` replaces
+it. Files are checked against ``config_schema.yaml`` and for cross references,
+and a bad file is refused with the offending field named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+DEFAULT_QUOTA = 10_000
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message names the field."""
+
+
+@dataclass(frozen=True)
+class Timings:
+    first_segment_seconds: float = 3.0
+    segment_interval_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: str
+    name: str = ""
+    segment_quota: int = DEFAULT_QUOTA
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    api_key: str
+    organizations: tuple[str, ...]
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    organizations: tuple[Organization, ...]
+    users: tuple[User, ...]
+    timings: Timings = field(default_factory=Timings)
+
+    def organization(self, organization_id: str) -> Organization | None:
+        return next((o for o in self.organizations if o.id == organization_id), None)
+
+
+DEFAULT_CONFIG_DATA: dict[str, Any] = {
+    "timings": {"first_segment_seconds": 3, "segment_interval_seconds": 10},
+    "organizations": [
+        {"id": "org_abc123", "name": "Acme Studio", "segment_quota": DEFAULT_QUOTA},
+        {"id": "org_xyz789", "name": "Globex (small quota)", "segment_quota": 20},
+    ],
+    "users": [
+        {"id": "usr_alice", "name": "Alice", "api_key": "alice-dev-key", "organizations": ["org_abc123"]},
+        {"id": "usr_bob", "name": "Bob", "api_key": "bob-dev-key", "organizations": ["org_abc123"]},
+        {"id": "usr_carol", "name": "Carol", "api_key": "carol-dev-key", "organizations": ["org_xyz789"]},
+    ],
+}
+
+
+def _schema() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("config_schema.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _field_name(path: Any) -> str:
+    name = ""
+    for part in path:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "(top level)"
+
+
+def parse_config(data: Any) -> Config:
+    """Check ``data`` (as loaded from YAML) and build a :class:`Config`."""
+    validator = jsonschema.Draft202012Validator(_schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is not None:
+        raise ConfigError(f"{_field_name(error.absolute_path)}: {error.message}")
+
+    organizations = tuple(Organization(**o) for o in data["organizations"])
+    known = {o.id for o in organizations}
+    _reject_duplicates("organizations", [o.id for o in organizations])
+    users = tuple(
+        User(
+            id=u["id"], api_key=u["api_key"], organizations=tuple(u["organizations"]), name=u.get("name", "")
+        )
+        for u in data["users"]
+    )
+    _reject_duplicates("users", [u.id for u in users], what="id")
+    _reject_duplicates("users", [u.api_key for u in users], what="api_key")
+    for i, user in enumerate(users):
+        for j, org in enumerate(user.organizations):
+            if org not in known:
+                raise ConfigError(f"users[{i}].organizations[{j}]: unknown organization {org!r}")
+    return Config(organizations=organizations, users=users, timings=Timings(**data.get("timings", {})))
+
+
+def _reject_duplicates(section: str, values: list[str], what: str = "id") -> None:
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            shown = "(hidden)" if what == "api_key" else repr(value)
+            raise ConfigError(f"{section}[{i}].{what}: duplicate value {shown}")
+        seen.add(value)
+
+
+def load_config(path: str | Path | None) -> Config:
+    """The default world when ``path`` is None, else the file's."""
+    if path is None:
+        return parse_config(DEFAULT_CONFIG_DATA)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
+    return parse_config(data)

@@ -1,0 +1,148 @@
+"""The four operations as plain functions of (caller, ids, clock, store).
+
+No HTTP here: handlers translate requests into these calls, which makes the
+ownership rules and the time model easy to test and to reuse from the
+control plane.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import replace
+from typing import Any
+
+from . import errors
+from .clock import Clock, isoformat
+from .config import Config, User
+from .store import SessionRecord, SessionStore
+from .timeline import Progress, QuotaLedger, progress, ready_time
+
+SEGMENT_SECONDS = 120
+
+
+def new_session_id() -> str:
+    return "mfocus_" + secrets.token_hex(6)
+
+
+def segment_id(session_id: str, index: int) -> str:
+    """Stable per (session, index), so segment ids need no storage."""
+    digest = hashlib.blake2s(f"{session_id}/{index}".encode(), digest_size=6).hexdigest()
+    return "mseg_" + digest
+
+
+class FocusService:
+    def __init__(
+        self,
+        config: Config,
+        clock: Clock,
+        store: SessionStore,
+        session_fields: tuple[str, ...],
+        segment_fields: tuple[str, ...],
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.store = store
+        self._session_fields = session_fields
+        self._segment_fields = segment_fields
+
+    # -- access rules -------------------------------------------------------
+
+    def require_member(self, user: User, organization_id: str) -> None:
+        """I10: strangers to the organization get 403 whatever they ask for."""
+        if organization_id not in user.organizations:
+            raise errors.forbidden(organization_id)
+
+    def _owned(self, user: User, organization_id: str, session_id: str) -> SessionRecord:
+        """D7/I9: foreign, other-organization and unknown ids are all the same 404."""
+        record = self.store.get(session_id)
+        if record is None or record.owner_id != user.id or record.organization_id != organization_id:
+            raise errors.session_not_found(session_id)
+        return record
+
+    # -- operations ---------------------------------------------------------
+
+    def start(
+        self, user: User, organization_id: str, request: dict[str, Any], audio_base: str
+    ) -> dict[str, Any]:
+        self.require_member(user, organization_id)
+        record = SessionRecord(
+            session_id=new_session_id(),
+            organization_id=organization_id,
+            owner_id=user.id,
+            goal=request["goal"],
+            engine=request.get("engine", "studio"),
+            target_minutes=int(request["target_minutes"]),
+            started_at=self.clock.now(),
+        )
+        while self.store.get(record.session_id) is not None:
+            record = replace(record, session_id=new_session_id())
+        self.store.add(record)
+        return self.render(record, audio_base)
+
+    def get(self, user: User, organization_id: str, session_id: str, audio_base: str) -> dict[str, Any]:
+        self.require_member(user, organization_id)
+        return self.render(self._owned(user, organization_id, session_id), audio_base)
+
+    def end(self, user: User, organization_id: str, session_id: str, audio_base: str) -> dict[str, Any]:
+        self.require_member(user, organization_id)
+        self._owned(user, organization_id, session_id)
+        record = self.store.end(session_id, self.clock.now())
+        return self.render(record, audio_base)
+
+    def promote(
+        self, user: User, organization_id: str, session_id: str, seg_id: str, audio_base: str
+    ) -> dict[str, Any]:
+        self.require_member(user, organization_id)
+        record = self._owned(user, organization_id, session_id)
+        state = self.progress(record)
+        index = next((i for i in range(state.ready_count) if segment_id(session_id, i) == seg_id), None)
+        if index is None:
+            raise errors.segment_not_found(seg_id)
+        record = self.store.promote(session_id, index)
+        return self._segment(record, index, audio_base)
+
+    # -- derived views ------------------------------------------------------
+
+    def progress(self, record: SessionRecord, now: float | None = None) -> Progress:
+        now = self.clock.now() if now is None else now
+        organization = self.config.organization(record.organization_id)
+        quota = organization.segment_quota if organization else 0
+        ledger = QuotaLedger.compute(
+            self.store.in_organization(record.organization_id), quota, self.config.timings, now
+        )
+        return progress(record, self.config.timings, now, ledger)
+
+    def render(self, record: SessionRecord, audio_base: str) -> dict[str, Any]:
+        state = self.progress(record)
+        values = {
+            "session_id": record.session_id,
+            "status": state.status,
+            "goal": record.goal,
+            "engine": record.engine,
+            "target_minutes": record.target_minutes,
+            "total_segments": record.total_segments,
+            "ready_count": state.ready_count,
+            "segments": [self._segment(record, i, audio_base) for i in range(state.ready_count)],
+            "more_pending": state.more_pending,
+            "next_ready_at": None if state.next_ready_at is None else isoformat(state.next_ready_at),
+        }
+        return _shape(self._session_fields, values)
+
+    def _segment(self, record: SessionRecord, index: int, audio_base: str) -> dict[str, Any]:
+        seg_id = segment_id(record.session_id, index)
+        values = {
+            "segment_id": seg_id,
+            "index": index,
+            "status": "ready",
+            "duration_seconds": SEGMENT_SECONDS,
+            "audio_url": f"{audio_base}/{seg_id}.wav",
+            "ready_at": isoformat(ready_time(record, self.config.timings, index)),
+            "promoted": index in record.promoted,
+        }
+        return _shape(self._segment_fields, values)
+
+
+def _shape(fields: tuple[str, ...], values: dict[str, Any]) -> dict[str, Any]:
+    """Exactly the spec's fields, in the spec's order; a field the spec adds fails loudly."""
+    return {name: values[name] for name in fields}

@@ -1,0 +1,99 @@
+"""Where sessions live. Only facts are stored; progress is derived from the clock.
+
+The :class:`SessionStore` protocol is all the rest of the mock relies on, so a
+persistent backend only has to implement these few methods, each atomic.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from math import ceil
+from typing import Protocol
+
+SEGMENT_MINUTES = 2
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """What happened to a session; everything else is computed from these facts."""
+
+    session_id: str
+    organization_id: str
+    owner_id: str
+    goal: str
+    engine: str
+    target_minutes: int
+    started_at: float
+    ended_at: float | None = None
+    promoted: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def total_segments(self) -> int:
+        return ceil(self.target_minutes / SEGMENT_MINUTES)
+
+
+class SessionStore(Protocol):
+    def add(self, record: SessionRecord) -> None: ...
+
+    def get(self, session_id: str) -> SessionRecord | None: ...
+
+    def in_organization(self, organization_id: str) -> list[SessionRecord]: ...
+
+    def all(self) -> list[SessionRecord]: ...
+
+    def end(self, session_id: str, at: float) -> SessionRecord:
+        """Set ``ended_at`` unless already set (first end wins); return the stored record."""
+        ...
+
+    def promote(self, session_id: str, index: int) -> SessionRecord: ...
+
+    def clear(self) -> None: ...
+
+
+class MemoryStore:
+    """The default store: dictionaries behind one lock, so every method is atomic."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sessions: dict[str, SessionRecord] = {}
+        self._by_org: dict[str, dict[str, None]] = {}
+
+    def add(self, record: SessionRecord) -> None:
+        with self._lock:
+            if record.session_id in self._sessions:
+                raise KeyError(f"duplicate session id {record.session_id}")
+            self._sessions[record.session_id] = record
+            self._by_org.setdefault(record.organization_id, {})[record.session_id] = None
+
+    def get(self, session_id: str) -> SessionRecord | None:
+        return self._sessions.get(session_id)
+
+    def in_organization(self, organization_id: str) -> list[SessionRecord]:
+        with self._lock:
+            ids = list(self._by_org.get(organization_id, ()))
+            return [self._sessions[i] for i in ids]
+
+    def all(self) -> list[SessionRecord]:
+        with self._lock:
+            return list(self._sessions.values())
+
+    def end(self, session_id: str, at: float) -> SessionRecord:
+        with self._lock:
+            record = self._sessions[session_id]
+            if record.ended_at is None:
+                record = self._sessions[session_id] = replace(record, ended_at=at)
+            return record
+
+    def promote(self, session_id: str, index: int) -> SessionRecord:
+        with self._lock:
+            record = self._sessions[session_id]
+            if index not in record.promoted:
+                record = replace(record, promoted=record.promoted | {index})
+                self._sessions[session_id] = record
+            return record
+
+    def clear(self) -> None:
+        with self._lock:
+            self._sessions.clear()
+            self._by_org.clear()

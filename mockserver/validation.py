@@ -1,0 +1,130 @@
+"""Turning a request body into a checked value, or into a 422/413 that says what to fix.
+
+The rules are the spec's request schema; this module only parses strictly (no
+duplicate keys, no NaN, UTF-8 only) and rewrites validator errors as
+``{field, message}`` pairs a person can act on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import jsonschema
+
+from . import errors
+
+MAX_BODY_BYTES = 1024 * 1024
+JSON_MEDIA_TYPES = ("application/json",)
+
+
+def check_declared_length(content_length: str | None) -> None:
+    """Refuse an announced oversize body before reading a byte of it."""
+    if content_length is not None and content_length.isdigit() and int(content_length) > MAX_BODY_BYTES:
+        raise errors.payload_too_large(MAX_BODY_BYTES)
+
+
+async def read_limited(chunks: AsyncIterator[bytes]) -> bytes:
+    """The whole body, or 413 as soon as it passes the limit (chunked bodies too)."""
+    body = bytearray()
+    async for chunk in chunks:
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise errors.payload_too_large(MAX_BODY_BYTES)
+    return bytes(body)
+
+
+def _fail(field: str, message: str) -> errors.ApiError:
+    return errors.validation_failed([{"field": field, "message": message}])
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _fail(key, "appears more than once in the JSON object; send it once")
+        result[key] = value
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise _fail("body", f"{name} is not valid JSON; send a finite number")
+
+
+def parse_json(content_type: str | None, body: bytes) -> Any:
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if media_type not in JSON_MEDIA_TYPES:
+        shown = media_type or "none"
+        raise _fail("Content-Type", f"must be application/json (got {shown})")
+    if not body.strip():
+        raise _fail("body", "is empty; send a JSON object")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _fail("body", f"is not valid UTF-8 (byte {exc.start}); send UTF-8 JSON") from None
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        raise _fail("body", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise _fail("body", "is nested too deeply; send a flat JSON object") from None
+
+
+def check(validator: jsonschema.Validator, value: Any) -> None:
+    """Raise 422 listing every problem, one ``{field, message}`` each, sorted by field."""
+    problems = [item for error in validator.iter_errors(value) for item in _explain(error)]
+    if problems:
+        unique = {(p["field"], p["message"]): p for p in problems}
+        raise errors.validation_failed(sorted(unique.values(), key=lambda p: p["field"]))
+
+
+def _explain(error: jsonschema.ValidationError) -> list[dict[str, str]]:
+    if error.context:  # $ref/allOf wrappers: report the innermost causes
+        return [item for sub in error.context for item in _explain(sub)]
+    field = ".".join(str(p) for p in error.absolute_path) or "body"
+    keyword, expected = error.validator, error.validator_value
+    if keyword == "required":
+        missing = [name for name in expected if name not in error.instance]
+        return [{"field": _join(field, name), "message": "is required"} for name in missing]
+    if keyword == "additionalProperties":
+        allowed = ", ".join(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
+        return [
+            {"field": _join(field, name), "message": f"is not a known field (allowed: {allowed})"}
+            for name in extra
+        ]
+    return [{"field": field, "message": _message(keyword, expected, error)}]
+
+
+def _join(parent: str, name: str) -> str:
+    return name if parent == "body" else f"{parent}.{name}"
+
+
+def _message(keyword: str, expected: Any, error: jsonschema.ValidationError) -> str:
+    if keyword == "type":
+        article = "an" if str(expected)[0] in "aeiou" else "a"
+        return f"must be {article} {expected}, not {_json_type(error.instance)}"
+    if keyword == "minimum":
+        return f"must be at least {expected}"
+    if keyword == "maximum":
+        return f"must be at most {expected}"
+    if keyword == "pattern":
+        return f"must match {expected}"
+    if keyword == "enum":
+        return "must be one of " + ", ".join(map(str, expected))
+    return error.message
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
