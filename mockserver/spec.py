@@ -75,11 +75,20 @@ class Spec:
 
     def resolve(self, pointer: str) -> Any:
         """The node at a JSON pointer, following ``$ref`` at the end."""
+        return self.resolve_raw(self.resolve_ref_path(pointer))
+
+    def resolve_ref_path(self, pointer: str) -> str:
+        """The pointer after following any ``$ref`` chain at ``pointer``."""
+        node = self.resolve_raw(pointer)
+        while isinstance(node, dict) and "$ref" in node:
+            pointer = node["$ref"].removeprefix("#")
+            node = self.resolve_raw(pointer)
+        return pointer
+
+    def resolve_raw(self, pointer: str) -> Any:
         node: Any = self.document
         for part in pointer.lstrip("/").split("/"):
             node = node[_unescape(part)]
-        while isinstance(node, dict) and "$ref" in node:
-            node = self.resolve(node["$ref"].removeprefix("#"))
         return node
 
     def validator(self, pointer: str) -> jsonschema.Draft202012Validator:
@@ -107,20 +116,6 @@ class Spec:
             return None
         ref = self.resolve_ref_path(response_path)
         return f"{ref}/content/application~1json/schema"
-
-    def resolve_ref_path(self, pointer: str) -> str:
-        """The pointer after following any ``$ref`` chain at ``pointer``."""
-        node = self.resolve_raw(pointer)
-        while isinstance(node, dict) and "$ref" in node:
-            pointer = node["$ref"].removeprefix("#")
-            node = self.resolve_raw(pointer)
-        return pointer
-
-    def resolve_raw(self, pointer: str) -> Any:
-        node: Any = self.document
-        for part in pointer.lstrip("/").split("/"):
-            node = node[_unescape(part)]
-        return node
 
     def schema_fields(self, name: str) -> tuple[str, ...]:
         """The declared properties of ``components.schemas[name]``, in spec order."""
