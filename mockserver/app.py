@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -13,13 +15,22 @@ from .audio import audio_routes
 from .clock import Clock, RealClock
 from .config import Config, load_config
 from .control import PREFIX as CONTROL_PREFIX
-from .control import control_routes
+from .control import ControlPlane, load_document
+from .cors import cors_middleware
+from .docs import DOCS_PATH, docs_routes
+from .faults import FaultBook
+from .forcing import ForcedAnswers, Sleep
 from .gateway import Gateway
 from .handlers import AUDIO_PATH, api_routes
 from .identity import Identities
+from .journal import Journal
+from .quotas import apply_overrides
 from .service import FocusService
 from .spec import Spec
 from .store import MemoryStore, SessionStore
+
+# Served without an API key: the mock's own pages, not the API (I13 covers the API's paths).
+OPEN_PATHS = frozenset({DOCS_PATH, "/openapi.json", "/openapi.yaml"})
 
 
 def _routing_error(request: Request, exc: Exception) -> Response:
@@ -40,7 +51,16 @@ def create_app(
     *,
     spec: Spec | None = None,
     control: bool = True,
+    control_from_anywhere: bool = False,
+    cors_origins: Sequence[str] | None = None,
+    sleep: Sleep | None = None,
 ) -> Starlette:
+    """The mock as an ASGI app.
+
+    ``control`` adds the ``/__mock`` control plane (loopback clients only unless
+    ``control_from_anywhere``); ``cors_origins`` replaces the default of any
+    localhost origin; ``sleep`` replaces ``asyncio.sleep`` for forced delays.
+    """
     spec = spec or Spec.load()
     config = config or load_config(None)
     clock = clock or RealClock()
@@ -48,28 +68,45 @@ def create_app(
     service = FocusService(
         config, clock, store, spec.schema_fields("FocusSession"), spec.schema_fields("FocusSegment")
     )
+    apply_overrides(service, config)
     templates = spec.error_templates
 
     def render_error(error: errors.ApiError, trace_id: str) -> Response:
         body = errors.envelope(error, templates, trace_id, clock.now())
         return JSONResponse(body, status_code=error.status, headers=error.headers)
 
-    routes = api_routes(spec, service) + audio_routes(AUDIO_PATH)
+    identities = Identities(config.users)
+    faults = FaultBook()
+    journal = Journal(clock, skip_prefixes=(CONTROL_PREFIX + "/", DOCS_PATH, "/openapi."))
+    routes = api_routes(spec, service) + audio_routes(AUDIO_PATH) + docs_routes(spec, config, control=control)
+    methods = {op.method for op in spec.operations.values()}
+    open_prefixes: tuple[str, ...] = (AUDIO_PATH + "/", DOCS_PATH + "/")
     if control:
-        routes += control_routes(service)
+        plane = ControlPlane(
+            service, config, spec, load_document(), faults, journal, identities, control_from_anywhere
+        )
+        routes += plane.routes()
+        methods |= {op.method for op in plane.document.operations.values()}
+        open_prefixes += (CONTROL_PREFIX + "/",)
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _routing_error},
         middleware=[
+            cors_middleware(methods, cors_origins),
             Middleware(
                 Gateway,
-                identities=Identities(config.users),
+                identities=identities,
                 render_error=render_error,
-                open_prefixes=(CONTROL_PREFIX + "/",),
-            )
+                open_prefixes=open_prefixes,
+                open_paths=OPEN_PATHS,
+                on_complete=journal.observe if control else None,
+            ),
+            Middleware(ForcedAnswers, spec=spec, faults=faults if control else None, sleep=sleep),
         ],
     )
     app.router.redirect_slashes = False
     app.state.service = service
     app.state.spec = spec
+    app.state.faults = faults
+    app.state.journal = journal
     return app

@@ -9,8 +9,12 @@ import sys
 import uvicorn
 
 from .app import create_app
-from .clock import make_clock
+from .clock import Clock, VirtualClock, make_clock
 from .config import Config, ConfigError, load_config
+from .scenarios import ScenarioError, apply_scenario, load_scenario
+from .spec import Spec
+from .sqlite_store import SqliteStore, StateFileError
+from .store import MemoryStore, SessionStore
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,11 +33,35 @@ def build_parser() -> argparse.ArgumentParser:
         default="real",
         help="'real' follows the wall clock; 'virtual' moves only via POST /__mock/clock/advance",
     )
+    parser.add_argument(
+        "--state",
+        metavar="PATH",
+        help="keep sessions, quotas and the virtual clock in this SQLite file (default: in memory)",
+    )
+    parser.add_argument(
+        "--scenario", metavar="PATH", help="YAML file of sessions to create at start-up (on an empty state)"
+    )
+    parser.add_argument(
+        "--no-control", dest="control", action="store_false", help="remove the /__mock control plane"
+    )
+    parser.add_argument(
+        "--control-from-anywhere",
+        action="store_true",
+        help="let clients on other machines use the control plane (default: loopback only)",
+    )
+    parser.add_argument(
+        "--cors-origin",
+        dest="cors_origins",
+        metavar="ORIGIN",
+        action="append",
+        help="a browser origin allowed to call the mock; repeat for more, '*' for any "
+        "(default: any http://localhost, 127.0.0.1 or [::1] origin)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
     return parser
 
 
-def describe(config: Config, clock_kind: str, base_url: str) -> str:
+def describe(config: Config, clock_kind: str, base_url: str, notes: list[str] | None = None) -> str:
     """The start-up banner: where it listens and which keys to use."""
     lines = [f"focus-mock listening on {base_url} (clock: {clock_kind})", "", "Organizations:"]
     for org in config.organizations:
@@ -47,22 +75,69 @@ def describe(config: Config, clock_kind: str, base_url: str) -> str:
         f"Segments: first after {t.first_segment_seconds:g}s, then every {t.segment_interval_seconds:g}s.",
         "",
     ]
+    if notes:
+        lines += [*notes, ""]
     return "\n".join(lines)
+
+
+def restore_clock(kind: str, store: SessionStore) -> Clock:
+    """A virtual clock resumes where the state file left it, so progress survives a restart."""
+    clock = make_clock(kind)
+    if isinstance(clock, VirtualClock):
+        saved = store.clock_now()
+        if saved is not None:
+            clock = VirtualClock(saved)
+            clock.set(saved)  # the constructor keeps whole seconds only
+        store.save_clock(clock.now())
+    return clock
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    spec = Spec.load()
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         print(f"focus-mock: bad configuration: {exc}", file=sys.stderr)
         return 2
+    try:
+        scenario = load_scenario(args.scenario, config, spec) if args.scenario else None
+    except ScenarioError as exc:
+        print(f"focus-mock: bad scenario: {exc}", file=sys.stderr)
+        return 2
+    try:
+        store: SessionStore = SqliteStore(args.state) if args.state else MemoryStore()
+    except StateFileError as exc:
+        print(f"focus-mock: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     logging.getLogger("focus_mock.access").setLevel(logging.WARNING if args.quiet else logging.INFO)
-    clock = make_clock(args.clock)
-    app = create_app(config, clock)
+    clock = restore_clock(args.clock, store)
+    app = create_app(
+        config,
+        clock,
+        store,
+        spec=spec,
+        control=args.control,
+        control_from_anywhere=args.control_from_anywhere,
+        cors_origins=args.cors_origins,
+    )
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(describe(config, clock.kind, f"http://{host}:{args.port}"), flush=True)
+    base_url = f"http://{host}:{args.port}"
+    notes = [f"Docs: {base_url}/docs"]
+    if args.control:
+        reach = "any client" if args.control_from_anywhere else "loopback clients only"
+        notes.append(f"Control plane: {base_url}/__mock/openapi.json ({reach})")
+    else:
+        notes.append("Control plane: off (--no-control)")
+    notes.append(f"State: {args.state} (SQLite)" if args.state else "State: in memory")
+    if scenario is not None:
+        if store.all():
+            notes.append(f"Scenario: not applied, {args.state} already holds sessions")
+        else:
+            apply_scenario(scenario, app.state.service, config)
+            notes.append(f"Scenario: {len(scenario)} sessions from {args.scenario}")
+    print(describe(config, clock.kind, base_url, notes), flush=True)
     server = uvicorn.Server(
         uvicorn.Config(
             app, host=args.host, port=args.port, access_log=False, log_level="info", lifespan="off"

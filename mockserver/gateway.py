@@ -38,11 +38,15 @@ class Gateway:
         identities: Identities,
         render_error: ErrorRenderer,
         open_prefixes: tuple[str, ...] = (),
+        open_paths: frozenset[str] = frozenset(),
+        on_complete: Callable[[Scope, int, float], None] | None = None,
     ) -> None:
         self.app = app
         self.identities = identities
         self.render_error = render_error
         self.open_prefixes = open_prefixes
+        self.open_paths = open_paths
+        self.on_complete = on_complete
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,7 +66,8 @@ class Gateway:
             await send(message)
 
         try:
-            if not scope["path"].startswith(self.open_prefixes):
+            path = scope["path"]
+            if path not in self.open_paths and not path.startswith(self.open_prefixes):
                 headers = Headers(scope=scope)
                 user = self.identities.authenticate(headers.get("x-api-key"))
                 if user is None:
@@ -84,3 +89,5 @@ class Gateway:
             access_log.info(
                 "%s %s %s %.1fms %s", scope["method"], scope["path"], status, elapsed_ms, trace_id
             )
+            if self.on_complete is not None:
+                self.on_complete(scope, status, elapsed_ms)

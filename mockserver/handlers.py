@@ -17,7 +17,7 @@ from .service import FocusService
 from .spec import Spec
 from .validation import check, parse_json, read_limited
 
-AUDIO_PATH = "/__mock/audio"
+AUDIO_PATH = "/__audio"
 
 
 def _caller(request: Request, service: FocusService) -> tuple[User, str]:

@@ -2,6 +2,9 @@
 
 The :class:`SessionStore` protocol is all the rest of the mock relies on, so a
 persistent backend only has to implement these few methods, each atomic.
+Besides sessions a store keeps the two other facts progress depends on: quota
+overrides set through the control plane and the virtual clock's last reading,
+so that a persistent store can bring a restarted mock back where it was.
 """
 
 from __future__ import annotations
@@ -48,7 +51,25 @@ class SessionStore(Protocol):
 
     def promote(self, session_id: str, index: int) -> SessionRecord: ...
 
-    def clear(self) -> None: ...
+    def reschedule(self, session_id: str, started_at: float) -> SessionRecord:
+        """Move ``started_at``: how the control plane jumps a session ahead in the time model."""
+        ...
+
+    def quotas(self) -> dict[str, int]:
+        """Segment quotas set at run time, by organization id (they override the config's)."""
+        ...
+
+    def set_quota(self, organization_id: str, segment_quota: int) -> None: ...
+
+    def clock_now(self) -> float | None:
+        """The virtual clock's last saved reading, or None if never saved."""
+        ...
+
+    def save_clock(self, now: float) -> None: ...
+
+    def clear(self) -> None:
+        """Forget every session and quota override; the clock is kept (it never goes back)."""
+        ...
 
 
 class MemoryStore:
@@ -58,6 +79,8 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._sessions: dict[str, SessionRecord] = {}
         self._by_org: dict[str, dict[str, None]] = {}
+        self._quotas: dict[str, int] = {}
+        self._clock: float | None = None
 
     def add(self, record: SessionRecord) -> None:
         with self._lock:
@@ -93,7 +116,28 @@ class MemoryStore:
                 self._sessions[session_id] = record
             return record
 
+    def reschedule(self, session_id: str, started_at: float) -> SessionRecord:
+        with self._lock:
+            record = self._sessions[session_id] = replace(self._sessions[session_id], started_at=started_at)
+            return record
+
+    def quotas(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._quotas)
+
+    def set_quota(self, organization_id: str, segment_quota: int) -> None:
+        with self._lock:
+            self._quotas[organization_id] = segment_quota
+
+    def clock_now(self) -> float | None:
+        return self._clock
+
+    def save_clock(self, now: float) -> None:
+        with self._lock:
+            self._clock = now
+
     def clear(self) -> None:
         with self._lock:
             self._sessions.clear()
             self._by_org.clear()
+            self._quotas.clear()

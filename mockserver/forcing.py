@@ -1,0 +1,164 @@
+"""Answers a UI developer asked for: a documented error, a delay, or a dropped connection.
+
+This ASGI layer sits inside the gateway, so authentication still comes first
+(I13) and a forced error leaves exactly like a real one: raised as an
+:class:`~mockserver.errors.ApiError`, rendered by the gateway from the spec's
+templates in the D10 envelope with ``X-Request-ID``. The only difference is
+``details.forced: true`` (and ``details.forced_by``), so a UI can tell.
+It also names the operation of every API request for the journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from . import errors
+from .faults import FaultBook
+from .prefer import parse_prefer
+from .spec import Operation, Spec
+from .validation import MAX_BODY_BYTES
+
+log = logging.getLogger("focus_mock.forcing")
+
+Sleep = Callable[[float], Awaitable[Any]]
+RETRY_AFTER_SECONDS = 2
+
+
+def error_statuses(operation: Operation) -> list[int]:
+    """What can be forced on ``operation``: the error statuses its spec entry documents."""
+    return sorted(s for s in operation.statuses if s >= 400)
+
+
+def forced_error(
+    spec: Spec, operation: Operation, status: int, scope: Scope, params: dict[str, str], forced_by: str
+) -> errors.ApiError:
+    """The error ``operation`` would really give with ``status``, marked as forced."""
+    method: str = scope["method"]
+    if status == 401:
+        error = errors.unauthorized()
+    elif status == 403:
+        error = errors.forbidden(params.get("organization_id", ""))
+    elif status == 404 and "session_id" in params:
+        error = errors.session_not_found(params["session_id"])
+    elif status == 404:
+        error = errors.route_not_found(method, scope["path"])
+    elif status == 405:
+        allowed = sorted({op.method for op in spec.operations.values() if op.path == operation.path})
+        error = errors.method_not_allowed(method, allowed)
+    elif status == 413:
+        error = errors.payload_too_large(MAX_BODY_BYTES)
+    elif status == 422:
+        error = errors.validation_failed([{"field": "body", "message": f"rejected on request ({forced_by})"}])
+    elif status == 429:
+        error = errors.ApiError(
+            429,
+            f"Rate limit exceeded; retry after {RETRY_AFTER_SECONDS} seconds",
+            {"retry_after_seconds": RETRY_AFTER_SECONDS},
+            {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    elif status == 500:
+        error = errors.internal_error()
+    else:
+        error = errors.ApiError(status, f"Answered with {status} on request")
+    error.details = {**error.details, "forced": True, "forced_by": forced_by}
+    return error
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do instead of (or before) the real answer."""
+
+    source: str
+    status: int | None = None
+    delay_ms: int = 0
+    drop: bool = False
+
+
+class ForcedAnswers:
+    def __init__(
+        self, app: ASGIApp, *, spec: Spec, faults: FaultBook | None, sleep: Sleep | None = None
+    ) -> None:
+        self.app = app
+        self.spec = spec
+        self.faults = faults
+        self.sleep = sleep or asyncio.sleep
+        self._routes = [
+            (Route(op.path, _never_called, methods=[op.method]), op) for op in spec.operations.values()
+        ]
+
+    def _operation(self, scope: Scope) -> tuple[Operation, dict[str, str]] | None:
+        for route, operation in self._routes:
+            match, child = route.matches(scope)
+            if match is Match.FULL:
+                return operation, child["path_params"]
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = self._operation(scope) if scope["type"] == "http" else None
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        operation, params = found
+        state = scope["state"]
+        state["operation_id"] = operation.operation_id
+        plan = self._plan(scope, operation)
+        if plan is None:
+            await self.app(scope, receive, send)
+            return
+        state["forced"] = plan.source
+        if plan.delay_ms:
+            await self.sleep(plan.delay_ms / 1000)
+        if plan.drop:
+            state["dropped"] = True
+            await drop_connection(receive)
+            return
+        if plan.status is not None:
+            raise forced_error(self.spec, operation, plan.status, scope, params, plan.source)
+        await self.app(scope, receive, send)
+
+    def _plan(self, scope: Scope, operation: Operation) -> Plan | None:
+        """A ``Prefer`` header wins over armed faults, and then leaves them untouched."""
+        headers = Headers(scope=scope)
+        preferences = parse_prefer(headers.getlist("prefer"), operation.operation_id, operation.statuses)
+        if preferences.any:
+            return Plan("Prefer", preferences.code, preferences.delay_ms)
+        if self.faults is None:
+            return None
+        user = scope["state"].get("user")
+        fault = self.faults.take(operation.operation_id, None if user is None else user.id)
+        if fault is None:
+            return None
+        return Plan(fault.fault_id, fault.status, fault.delay_ms, fault.drop)
+
+
+async def drop_connection(receive: Receive) -> None:
+    """Close the TCP connection without a byte of answer, as a crashed server would.
+
+    ASGI has no message for this, so it reaches for the server's transport: with
+    uvicorn, ``receive`` is a method of the request cycle that owns it. It then
+    waits for the server to notice, so that the server does not answer in our
+    place. Under a server without a transport the request simply gets no answer.
+    """
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    if transport is None:
+        log.warning("cannot drop the connection: the server exposes no transport")
+        return
+    transport.close()
+    try:
+        async with asyncio.timeout(5):
+            while (await receive())["type"] != "http.disconnect":
+                pass
+    except TimeoutError:
+        log.warning("the server did not report the dropped connection")
+
+
+async def _never_called(scope: Scope, receive: Receive, send: Send) -> None:  # pragma: no cover
+    raise RuntimeError("routes in ForcedAnswers only match; they never answer")

@@ -1,0 +1,115 @@
+"""The request journal: the last requests the mock answered, for ``GET /__mock/journal``.
+
+A UI developer asks "what did my app just send, and what did it get?" without a
+proxy. Each entry carries the trace id that is also in ``X-Request-ID`` and in
+every error body, so an answer seen in the browser can be found here. API keys
+never enter the journal: only a short fingerprint and the key owner's user id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import deque
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.types import Scope
+
+from .clock import Clock, isoformat
+
+DEFAULT_SIZE = 1000
+
+
+def redact_key(api_key: str | None) -> str | None:
+    """A fingerprint that tells two keys apart without revealing either."""
+    if not api_key:
+        return None
+    digest = hashlib.sha256(api_key.encode("utf-8", "surrogateescape")).hexdigest()
+    return f"sha256:{digest[:10]}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    trace_id: str
+    timestamp: str
+    method: str
+    path: str
+    query: str
+    status: int | None  # None: the connection was dropped on purpose
+    duration_ms: float
+    operation: str | None
+    api_key: str | None
+    user_id: str | None
+    forced: str | None  # "Prefer" or the id of the fault that fired
+    dropped: bool
+
+    def view(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Journal:
+    """A bounded, newest-last list of entries; older ones fall off the end."""
+
+    def __init__(self, clock: Clock, size: int = DEFAULT_SIZE, skip_prefixes: tuple[str, ...] = ()) -> None:
+        self._clock = clock
+        self._entries: deque[Entry] = deque(maxlen=size)
+        self._lock = threading.Lock()
+        self._skip = skip_prefixes
+
+    def observe(self, scope: Scope, status: int, elapsed_ms: float) -> None:
+        """Record one finished request (the gateway calls this once per request)."""
+        path: str = scope["path"]
+        if path.startswith(self._skip):
+            return
+        state = scope.get("state", {})
+        user = state.get("user")
+        dropped = bool(state.get("dropped"))
+        query = scope.get("query_string", b"").decode("latin-1")
+        entry = Entry(
+            trace_id=state.get("trace_id", ""),
+            timestamp=isoformat(self._clock.now()),
+            method=scope["method"],
+            path=path,
+            query=query,
+            status=None if dropped or not status else status,
+            duration_ms=round(elapsed_ms, 1),
+            operation=state.get("operation_id"),
+            api_key=redact_key(Headers(scope=scope).get("x-api-key")),
+            user_id=None if user is None else user.id,
+            forced=state.get("forced"),
+            dropped=dropped,
+        )
+        with self._lock:
+            self._entries.append(entry)
+
+    def query(
+        self, *, limit: int, operation: str | None = None, status: str | None = None
+    ) -> tuple[list[Entry], int]:
+        """Newest first, at most ``limit``; ``status`` is ``404`` or a class like ``4xx``.
+
+        Also returns how many entries matched before the limit.
+        """
+        with self._lock:
+            entries = list(self._entries)
+        matched = [e for e in reversed(entries) if _matches(e, operation, status)]
+        return matched[:limit], len(matched)
+
+    def clear(self) -> int:
+        with self._lock:
+            count = len(self._entries)
+            self._entries.clear()
+            return count
+
+
+def _matches(entry: Entry, operation: str | None, status: str | None) -> bool:
+    if operation is not None and entry.operation != operation:
+        return False
+    if status is None:
+        return True
+    if entry.status is None:
+        return status == "dropped"
+    if status.endswith("xx"):
+        return str(entry.status)[0] == status[0]
+    return str(entry.status) == status

@@ -1,0 +1,61 @@
+"""The ``Prefer`` request header, Prism style: ``Prefer: code=404`` and ``Prefer: delay=1500``.
+
+RFC 7240 asks a server to ignore preferences it does not know, so only ``code``
+and ``delay`` are read; a value the mock cannot honour is a ``422`` that says
+what it can do instead, because a silently ignored typo would cost more time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import errors
+
+MAX_DELAY_MS = 120_000
+
+
+@dataclass(frozen=True)
+class Preferences:
+    code: int | None = None
+    delay_ms: int = 0
+
+    @property
+    def any(self) -> bool:
+        return self.code is not None or self.delay_ms > 0
+
+
+def _pairs(values: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        for item in value.split(","):
+            token, _, rest = item.split(";", 1)[0].partition("=")
+            if token.strip():
+                pairs.append((token.strip().lower(), rest.strip().strip('"')))
+    return pairs
+
+
+def parse_prefer(values: list[str], operation_id: str, statuses: frozenset[int]) -> Preferences:
+    """The preferences in every ``Prefer`` header of a request to ``operation_id``.
+
+    ``code`` must be a status the operation documents; a success status is
+    accepted and changes nothing (that is the normal answer anyway).
+    """
+    code: int | None = None
+    delay_ms = 0
+    for token, value in _pairs(values):
+        if token == "code":
+            if not (value.isdigit() and int(value) in statuses):
+                can = ", ".join(str(s) for s in sorted(statuses))
+                raise _fail(f"code={value}: {operation_id} can answer {can}; ask for one of those")
+            code = int(value)
+        elif token == "delay":
+            if not (value.isdigit() and int(value) <= MAX_DELAY_MS):
+                raise _fail(f"delay={value}: give whole milliseconds from 0 to {MAX_DELAY_MS}")
+            delay_ms = int(value)
+    if code is not None and code < 400:
+        code = None
+    return Preferences(code=code, delay_ms=delay_ms)
+
+
+def _fail(message: str) -> errors.ApiError:
+    return errors.validation_failed([{"field": "Prefer", "message": message}])
