@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -45,8 +46,9 @@ REFUSED = {
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
+@cache
 def load_document() -> Spec:
-    """The control plane's OpenAPI document, shipped beside this module."""
+    """The control plane's OpenAPI document, shipped beside this module (read once)."""
     text = resources.files(__package__).joinpath(DOCUMENT_NAME).read_text(encoding="utf-8")
     return Spec(yaml.safe_load(text))
 

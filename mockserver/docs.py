@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import importlib.util
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -116,9 +117,13 @@ MISSING_ASSETS = (
 )
 
 
+@lru_cache(maxsize=4)
+def _as_yaml(spec: Spec) -> str:
+    return yaml.safe_dump(spec.document, sort_keys=False, allow_unicode=True)
+
+
 def docs_routes(spec: Spec, config: Config, *, control: bool) -> list[Route]:
     folder = assets_dir()
-    spec_yaml_text = yaml.safe_dump(spec.document, sort_keys=False, allow_unicode=True)
     title = str(spec.document["info"]["title"])
     documents = [{"url": "openapi.json", "name": title}]
     if control:
@@ -155,7 +160,7 @@ def docs_routes(spec: Spec, config: Config, *, control: bool) -> list[Route]:
         return JSONResponse(document)
 
     async def spec_yaml(request: Request) -> Response:
-        return Response(spec_yaml_text, media_type="application/yaml")
+        return Response(_as_yaml(spec), media_type="application/yaml")
 
     return [
         Route(DOCS_PATH, page, methods=["GET"]),

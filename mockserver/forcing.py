@@ -89,7 +89,7 @@ class ForcedAnswers:
         self.app = app
         self.spec = spec
         self.faults = faults
-        self.sleep = sleep or asyncio.sleep
+        self.sleep = asyncio.sleep if sleep is None else sleep
         self._routes = [
             (Route(op.path, _never_called, methods=[op.method]), op) for op in spec.operations.values()
         ]

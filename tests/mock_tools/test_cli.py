@@ -1,0 +1,84 @@
+"""The command line: new flags, refusals at start-up, and the clock that resumes from a state file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mockserver.cli import build_parser, describe, main, restore_clock
+from mockserver.clock import RealClock, VirtualClock
+from mockserver.config import load_config
+from mockserver.store import MemoryStore
+
+
+def test_defaults_keep_the_control_plane_on_and_state_in_memory() -> None:
+    args = build_parser().parse_args([])
+    assert (args.control, args.control_from_anywhere, args.state, args.scenario, args.cors_origins) == (
+        True,
+        False,
+        None,
+        None,
+        None,
+    )
+
+
+def test_flags() -> None:
+    args = build_parser().parse_args(
+        [
+            *("--no-control", "--control-from-anywhere", "--state", "f.db", "--scenario", "s.yaml"),
+            *("--cors-origin", "http://a.test", "--cors-origin", "http://b.test"),
+        ]
+    )
+    assert (args.control, args.control_from_anywhere, args.state, args.scenario) == (
+        False,
+        True,
+        "f.db",
+        "s.yaml",
+    )
+    assert args.cors_origins == ["http://a.test", "http://b.test"]
+
+
+def test_a_bad_scenario_is_refused_before_listening(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("sessions:\n  - {owner: usr_alice, goal: focus, target_minutes: 0}\n")
+    assert main(["--scenario", str(scenario)]) == 2
+    assert "bad scenario: sessions[0].target_minutes: must be at least 1" in capsys.readouterr().err
+
+
+def test_a_bad_state_file_is_refused_before_listening(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not sqlite at all " * 100)
+    assert main(["--state", str(junk)]) == 2
+    assert "cannot use" in capsys.readouterr().err
+
+
+def test_virtual_clock_resumes_exactly_where_the_store_left_it() -> None:
+    store = MemoryStore()
+    store.save_clock(1_782_639_033.5)
+    clock = restore_clock("virtual", store)
+    assert isinstance(clock, VirtualClock) and clock.now() == 1_782_639_033.5
+
+
+def test_a_fresh_virtual_clock_is_saved_at_once() -> None:
+    """So sessions started before any advance stay put after a restart."""
+    store = MemoryStore()
+    clock = restore_clock("virtual", store)
+    assert store.clock_now() == clock.now()
+
+
+def test_a_real_clock_ignores_the_saved_reading() -> None:
+    store = MemoryStore()
+    store.save_clock(5.0)
+    assert isinstance(restore_clock("real", store), RealClock)
+
+
+def test_banner_lists_docs_control_plane_and_state() -> None:
+    banner = describe(
+        load_config(None), "virtual", "http://127.0.0.1:4010", ["Docs: http://127.0.0.1:4010/docs"]
+    )
+    assert "alice-dev-key" in banner and banner.rstrip().endswith("Docs: http://127.0.0.1:4010/docs")

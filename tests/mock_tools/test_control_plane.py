@@ -1,0 +1,276 @@
+"""The /__mock control plane: state, clock, jump, quotas, its own OpenAPI document, who may use it."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from openapi_spec_validator import validate
+
+from mockserver.clock import VirtualClock
+from mockserver.control import is_loopback, load_document
+from mockserver.handlers import AUDIO_PATH
+
+from .conftest import ALICE, BOB, CAROL, SESSIONS, START, MakeClient, start_session
+
+GLOBEX = "/v1/music/org_xyz789/focus/sessions"
+
+
+def _errors(answer: httpx.Response) -> dict[str, str]:
+    assert answer.status_code == 422, answer.text
+    body = answer.json()
+    assert body["success"] is False and body["error"]["code"] == "VALIDATION_ERROR"
+    return {e["field"]: e["message"] for e in body["error"]["details"]["errors"]}
+
+
+# -- the document -------------------------------------------------------------
+
+
+def test_control_document_is_valid_openapi_and_served(client: httpx.Client) -> None:
+    document = client.get("/__mock/openapi.json").json()
+    validate(document)
+    assert document == load_document().document
+
+
+def test_every_control_route_is_documented_and_under_the_prefix(client: httpx.Client) -> None:
+    documented = {(op.method, op.path) for op in load_document().operations.values()}
+    routed = {
+        (method, route.path)
+        for route in client.app.routes  # type: ignore[attr-defined]
+        if route.path.startswith("/__mock")
+        for method in route.methods - {"HEAD"}
+    }
+    assert routed == documented
+    assert all(path.startswith("/__mock/") for _, path in documented)
+
+
+def test_control_paths_never_share_a_path_with_the_public_api(client: httpx.Client) -> None:
+    api = client.app.state.spec  # type: ignore[attr-defined]
+    assert not any(path.startswith("/__mock") for path in api.document["paths"])
+
+
+# -- existing endpoints keep their shapes ---------------------------------------
+
+
+def test_clock_read_and_advance_keep_their_shapes(client: httpx.Client) -> None:
+    assert client.get("/__mock/clock").json() == {
+        "kind": "virtual",
+        "now": "2026-06-28T09:30:00Z",
+        "epoch_seconds": START,
+    }
+    moved = client.post("/__mock/clock/advance", json={"seconds": 90.5}).json()
+    assert moved == {"kind": "virtual", "now": "2026-06-28T09:31:30.500Z", "epoch_seconds": START + 90.5}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"seconds": -1},
+        {"seconds": "10"},
+        {"seconds": True},
+        {"seconds": 1e10},
+        {"seconds": 1, "x": 2},
+        [],
+    ],
+)
+def test_bad_advance_is_a_422_naming_the_field(client: httpx.Client, body: object) -> None:
+    errors = _errors(client.post("/__mock/clock/advance", json=body))
+    assert set(errors) <= {"seconds", "x", "body"} and errors
+
+
+def test_advance_without_a_json_body_is_a_422(client: httpx.Client) -> None:
+    assert "Content-Type" in _errors(client.post("/__mock/clock/advance", content=b"seconds=1"))
+    assert "body" in _errors(
+        client.post("/__mock/clock/advance", content=b"{", headers={"Content-Type": "application/json"})
+    )
+
+
+def test_advancing_a_real_clock_says_how_to_get_a_virtual_one(make_client: MakeClient) -> None:
+    from mockserver.clock import RealClock
+
+    client = make_client(clock=RealClock())
+    assert "--clock virtual" in _errors(client.post("/__mock/clock/advance", json={"seconds": 1}))["clock"]
+
+
+def test_reset_forgets_sessions_faults_and_quota_overrides(client: httpx.Client) -> None:
+    session = start_session(client)
+    client.post("/__mock/faults", json={"operation": "getFocusSession", "status": 500})
+    client.put("/__mock/quotas/org_xyz789", json={"segment_quota": 3})
+    assert client.post("/__mock/reset").json() == {"reset": True}
+    assert client.get("/__mock/sessions").json() == {"sessions": []}
+    assert client.get("/__mock/faults").json() == {"faults": []}
+    assert client.get(f"{SESSIONS}/{session['session_id']}", headers=ALICE).status_code == 404
+    globex = next(
+        o
+        for o in client.get("/__mock/quotas").json()["organizations"]
+        if o["organization_id"] == "org_xyz789"
+    )
+    assert globex["segment_quota"] == 20
+
+
+# -- sessions -----------------------------------------------------------------
+
+
+def test_sessions_lists_every_owner_with_derived_state(client: httpx.Client, clock: VirtualClock) -> None:
+    alice = start_session(client, ALICE)
+    bob = start_session(client, BOB, minutes=4)
+    carol = client.post(GLOBEX, json={"goal": "focus", "target_minutes": 10}, headers=CAROL).json()
+    clock.advance(13)
+    client.post(f"{SESSIONS}/{bob['session_id']}/end", headers=BOB)
+    listed = {s["session_id"]: s for s in client.get("/__mock/sessions").json()["sessions"]}
+    assert list(listed) == [alice["session_id"], bob["session_id"], carol["session_id"]]
+    assert listed[alice["session_id"]] | {"started_at": None} == {
+        "session_id": alice["session_id"],
+        "organization_id": "org_abc123",
+        "owner_id": "usr_alice",
+        "goal": "focus",
+        "engine": "studio",
+        "target_minutes": 60,
+        "total_segments": 30,
+        "status": "active",
+        "ready_count": 2,
+        "percent_ready": 6,
+        "more_pending": True,
+        "next_ready_at": "2026-06-28T09:30:23Z",
+        "started_at": None,
+        "ended_at": None,
+        "promoted": [],
+    }
+    assert listed[bob["session_id"]]["status"] == "ended"
+    assert listed[bob["session_id"]]["ended_at"] == "2026-06-28T09:30:13Z"
+    assert listed[carol["session_id"]]["owner_id"] == "usr_carol"
+
+
+def test_sessions_filter_by_owner_and_organization(client: httpx.Client) -> None:
+    start_session(client, ALICE)
+    bob = start_session(client, BOB)
+    only_bob = client.get("/__mock/sessions", params={"owner": "usr_bob"}).json()["sessions"]
+    assert [s["session_id"] for s in only_bob] == [bob["session_id"]]
+    assert client.get("/__mock/sessions", params={"organization": "org_xyz789"}).json() == {"sessions": []}
+    assert "colour" in _errors(client.get("/__mock/sessions", params={"colour": "red"}))
+
+
+# -- jump -----------------------------------------------------------------------
+
+
+def test_jump_brings_a_session_to_a_ready_count_by_moving_its_start(client: httpx.Client) -> None:
+    session = start_session(client)
+    url = f"/__mock/sessions/{session['session_id']}/jump"
+    jumped = client.post(url, json={"ready_count": 24}).json()
+    assert (jumped["ready_count"], jumped["percent_ready"], jumped["status"]) == (24, 80, "active")
+    assert jumped["started_at"] == "2026-06-28T09:26:07Z"  # 3 s + 23 x 10 s before now
+    seen = client.get(f"{SESSIONS}/{session['session_id']}", headers=ALICE).json()
+    assert seen["ready_count"] == 24 and len(seen["segments"]) == 24
+    assert seen["next_ready_at"] == "2026-06-28T09:30:10Z"
+
+
+def test_jump_to_the_end_completes_the_session(client: httpx.Client) -> None:
+    session = start_session(client, minutes=10)
+    done = client.post(f"/__mock/sessions/{session['session_id']}/jump", json={"ready_count": 5}).json()
+    assert (done["ready_count"], done["more_pending"], done["next_ready_at"]) == (5, False, None)
+
+
+def test_jump_refusals_say_why(client: httpx.Client, clock: VirtualClock) -> None:
+    session = start_session(client, minutes=10)
+    url = f"/__mock/sessions/{session['session_id']}/jump"
+    assert "at most total_segments (5)" in _errors(client.post(url, json={"ready_count": 6}))["ready_count"]
+    clock.advance(13)
+    assert "never decreases" in _errors(client.post(url, json={"ready_count": 1}))["ready_count"]
+    assert client.post(url, json={"ready_count": 2}).json()["ready_count"] == 2  # same count: no change
+    client.post(f"{SESSIONS}/{session['session_id']}/end", headers=ALICE)
+    assert "ended" in _errors(client.post(url, json={"ready_count": 4}))["ready_count"]
+    assert "ready_count" in _errors(client.post(url, json={"ready_count": "4"}))
+
+
+def test_jump_on_an_unknown_session_is_the_documented_404(client: httpx.Client) -> None:
+    answer = client.post("/__mock/sessions/mfocus_000000000000/jump", json={"ready_count": 1})
+    assert answer.status_code == 404
+    assert answer.json()["error"]["details"] == {"session_id": "mfocus_000000000000"}
+
+
+def test_jump_counts_against_the_quota(client: httpx.Client) -> None:
+    carol = client.post(GLOBEX, json={"goal": "focus", "target_minutes": 60}, headers=CAROL).json()
+    jumped = client.post(f"/__mock/sessions/{carol['session_id']}/jump", json={"ready_count": 25}).json()
+    assert (jumped["status"], jumped["ready_count"]) == ("stopped_cap", 20)  # I8: Globex's quota is 20
+
+
+# -- quotas ---------------------------------------------------------------------
+
+
+def test_quotas_show_use_and_can_be_lowered_to_cap_running_sessions(client: httpx.Client) -> None:
+    session = start_session(client)
+    client.post(f"/__mock/sessions/{session['session_id']}/jump", json={"ready_count": 4})
+    acme = client.get("/__mock/quotas").json()["organizations"][0]
+    assert acme | {"name": None} == {
+        "organization_id": "org_abc123",
+        "name": None,
+        "segment_quota": 10000,
+        "configured_quota": 10000,
+        "used": 4,
+        "remaining": 9996,
+        "exhausted": False,
+        "exhausted_at": None,
+    }
+    lowered = client.put("/__mock/quotas/org_abc123", json={"segment_quota": 4}).json()
+    assert (lowered["remaining"], lowered["exhausted"], lowered["exhausted_at"]) == (
+        0,
+        True,
+        "2026-06-28T09:30:00Z",
+    )
+    seen = client.get(f"{SESSIONS}/{session['session_id']}", headers=ALICE).json()
+    assert (seen["status"], seen["ready_count"]) == ("stopped_cap", 4)
+
+
+def test_quota_errors(client: httpx.Client) -> None:
+    answer = client.put("/__mock/quotas/org_nope", json={"segment_quota": 1})
+    assert answer.status_code == 404 and "org_abc123" in answer.json()["error"]["system_message"]
+    assert "segment_quota" in _errors(client.put("/__mock/quotas/org_abc123", json={"segment_quota": -1}))
+
+
+# -- who may use it -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("client_address", "loopback"),
+    [
+        (("127.0.0.1", 1), True),
+        (("127.8.9.10", 1), True),
+        (("::1", 1), True),
+        (("::ffff:127.0.0.1", 1), True),
+        (("10.0.0.5", 1), False),
+        (("192.168.1.20", 1), False),
+        (("2001:db8::1", 1), False),
+        (None, True),
+    ],
+)
+def test_loopback_detection(client_address: tuple[str, int] | None, loopback: bool) -> None:
+    assert is_loopback(client_address) is loopback
+
+
+def test_control_plane_refuses_other_machines(make_client: MakeClient) -> None:
+    remote = make_client(client_address=("10.0.0.5", 40000))
+    answer = remote.post("/__mock/reset")
+    assert answer.status_code == 403
+    error = answer.json()["error"]
+    assert error["code"] == "CONTROL_PLANE_LOOPBACK_ONLY"
+    assert "--control-from-anywhere" in error["system_message"]
+    assert error["trace_id"] == answer.headers["X-Request-ID"]
+
+
+def test_control_from_anywhere_opens_it(make_client: MakeClient) -> None:
+    remote = make_client(client_address=("10.0.0.5", 40000), control_from_anywhere=True)
+    assert remote.get("/__mock/clock").status_code == 200
+
+
+def test_no_control_removes_the_control_plane_but_not_the_audio(make_client: MakeClient) -> None:
+    client = make_client(control=False)
+    session = start_session(client)
+    for path in ("/__mock/clock", "/__mock/openapi.json", "/__mock/journal"):
+        assert client.get(path).status_code == 401  # I13: like any unknown path, the key comes first
+        assert client.get(path, headers=ALICE).status_code == 404
+    assert client.post("/__mock/reset", headers=ALICE).status_code == 404
+    client.app.state.service.clock.advance(3)  # type: ignore[attr-defined]
+    segment = client.get(f"{SESSIONS}/{session['session_id']}", headers=ALICE).json()["segments"][0]
+    assert segment["audio_url"].startswith(f"http://127.0.0.1:4010{AUDIO_PATH}/")
+    audio = client.get(segment["audio_url"])
+    assert audio.status_code == 200 and audio.headers["content-type"] == "audio/wav"
