@@ -2,7 +2,8 @@
 
 It runs before routing so that I13 holds (no valid key, no further answer) and
 so that every answer, including a crash, leaves in the documented envelope with
-its trace id in ``X-Request-ID``.
+its trace id in ``X-Request-ID``. When the request is done it hands the outcome
+to ``on_complete`` (the request journal), once, whatever happened.
 """
 
 from __future__ import annotations
