@@ -8,6 +8,7 @@ duplicate keys, no NaN, UTF-8 only) and rewrites validator errors as
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +17,7 @@ import jsonschema
 from . import errors
 
 MAX_BODY_BYTES = 1024 * 1024
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 JSON_MEDIA_TYPES = ("application/json",)
 
 
@@ -42,6 +44,9 @@ def _fail(field: str, message: str) -> errors.ApiError:
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
+        if _LONE_SURROGATE.search(key) or (isinstance(value, str) and _LONE_SURROGATE.search(value)):
+            # Not Unicode text: it could not even be written back in an error message.
+            raise _fail("body", "has an unpaired surrogate escape (\\ud800-\\udfff); send valid Unicode")
         if key in result:
             raise _fail(key, "appears more than once in the JSON object; send it once")
         result[key] = value
@@ -50,6 +55,13 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _no_constants(name: str) -> Any:
     raise _fail("body", f"{name} is not valid JSON; send a finite number")
+
+
+def _integer(digits: str) -> int:
+    try:
+        return int(digits)
+    except ValueError:  # longer than Python reads (sys.get_int_max_str_digits)
+        raise _fail("body", f"has an integer of {len(digits)} digits; send a smaller number") from None
 
 
 def parse_json(content_type: str | None, body: bytes) -> Any:
@@ -64,7 +76,9 @@ def parse_json(content_type: str | None, body: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise _fail("body", f"is not valid UTF-8 (byte {exc.start}); send UTF-8 JSON") from None
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        return json.loads(
+            text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants, parse_int=_integer
+        )
     except json.JSONDecodeError as exc:
         raise _fail("body", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
