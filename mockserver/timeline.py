@@ -43,10 +43,9 @@ def _horizon(record: SessionRecord, now: float) -> float:
 
 def _uncapped_ready(record: SessionRecord, timings: Timings, at: float) -> int:
     elapsed = at - record.started_at - timings.first_segment_seconds
-    if elapsed < 0:
-        return 0
-    # A float floor can land one short on exact boundaries; correct with ready_time.
-    count = int(elapsed // timings.segment_interval_seconds) + 1
+    # A float floor can land one off on exact boundaries (even before the first
+    # segment: 0.3 - 0.3 can come out below zero); ready_time has the last word.
+    count = max(0, int(elapsed // timings.segment_interval_seconds) + 1)
     while count > 0 and ready_time(record, timings, count - 1) > at:
         count -= 1
     while count < record.total_segments and ready_time(record, timings, count) <= at:
@@ -65,16 +64,18 @@ class QuotaLedger:
     def compute(
         cls, sessions: Iterable[SessionRecord], quota: int, timings: Timings, now: float
     ) -> QuotaLedger:
+        """``sessions`` in the order they were stored: that order breaks ties, so a session
+        started later never takes a segment an earlier one already showed as ready."""
         sessions = list(sessions)
         if quota <= 0:
             return cls(Counter(), -math.inf)
         made = {s.session_id: _uncapped_ready(s, timings, _horizon(s, now)) for s in sessions}
         if sum(made.values()) < quota:
             return cls(Counter(made), None)
-        events = heapq.merge(*(_events(s, timings, made[s.session_id]) for s in sessions))
+        events = heapq.merge(*(_events(s, n, timings, made[s.session_id]) for n, s in enumerate(sessions)))
         granted: Counter[str] = Counter()
         exhausted_at: float | None = None
-        for n, (instant, _, session_id, _) in enumerate(events, start=1):
+        for n, (instant, _, _, _, session_id) in enumerate(events, start=1):
             granted[session_id] += 1
             if n == quota:
                 exhausted_at = instant
@@ -82,9 +83,11 @@ class QuotaLedger:
         return cls(granted, exhausted_at)
 
 
-def _events(record: SessionRecord, timings: Timings, count: int) -> Iterator[tuple[float, float, str, int]]:
+def _events(
+    record: SessionRecord, stored: int, timings: Timings, count: int
+) -> Iterator[tuple[float, float, int, int, str]]:
     for index in range(count):
-        yield ready_time(record, timings, index), record.started_at, record.session_id, index
+        yield ready_time(record, timings, index), record.started_at, stored, index, record.session_id
 
 
 def progress(
