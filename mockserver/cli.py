@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 
@@ -143,7 +144,10 @@ def main(argv: list[str] | None = None) -> int:
             app, host=args.host, port=args.port, access_log=False, log_level="info", lifespan="off"
         )
     )
-    server.run()
+    # uvicorn shuts down cleanly on Ctrl-C, then raises it again for the caller: that is the
+    # normal way to stop the mock, not a failure, so it ends with 0 and no traceback.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
     return 0 if server.started or not server.should_exit else 1
 
 
