@@ -1,0 +1,27 @@
+"""Loads the contract plugin for ``pytest contracts``; everything lives in :mod:`contracts.plugin`."""
+
+from contracts.plugin import (  # noqa: F401 (pytest finds hooks and fixtures by name)
+    api,
+    base_url,
+    contract,
+    contract_run,
+    outsider,
+    outsider_at_home,
+    owner,
+    peer,
+    pytest_addoption,
+    pytest_collection_finish,
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_report_header,
+    pytest_runtest_makereport,
+    pytest_sessionfinish,
+    pytest_sessionstart,
+    pytest_terminal_summary,
+    pytest_unconfigure,
+    ripe_session,
+    sessions,
+    shared_sessions,
+    standing_session,
+    target_time,
+)

@@ -1,0 +1,110 @@
+"""Clause verdicts: which clauses the target meets, as a table and as data.
+
+Each test's outcome counts for every clause it is marked with. A clause fails
+if any of its tests failed or errored, passes if at least one passed and none
+failed, and is skipped otherwise. The same verdicts feed the terminal table and
+``--conformance-json``, which is what tools (and the suite's own tests) read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .clauses import clause
+
+PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
+NOT_RUN = "not run"  # the run stopped before any of the clause's tests ran
+_SEVERITY = {PASSED: 0, SKIPPED: 1, FAILED: 2, ERROR: 3}
+
+
+@dataclass
+class TestRecord:
+    nodeid: str
+    clauses: tuple[str, ...]
+    outcome: str | None = None  # None: not run (the run stopped early)
+    reason: str = ""
+
+    def record(self, when: str, outcome: str, reason: str = "") -> None:
+        if outcome == FAILED and when != "call":
+            outcome = ERROR
+        if self.outcome is None or _SEVERITY[outcome] > _SEVERITY[self.outcome]:
+            self.outcome, self.reason = outcome, reason
+
+
+@dataclass(frozen=True)
+class ClauseVerdict:
+    clause: str
+    level: str
+    title: str
+    verdict: str
+    tests: tuple[TestRecord, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "clause": self.clause,
+            "level": self.level,
+            "title": self.title,
+            "verdict": self.verdict,
+            "tests": [
+                {"nodeid": t.nodeid, "outcome": t.outcome or NOT_RUN, "reason": t.reason} for t in self.tests
+            ],
+        }
+
+
+@dataclass
+class ConformanceReport:
+    tests: dict[str, TestRecord] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)  # target, budget, sweep: for the JSON
+
+    def expect(self, nodeid: str, clauses: tuple[str, ...]) -> None:
+        self.tests[nodeid] = TestRecord(nodeid, clauses)
+
+    def record(self, nodeid: str, when: str, outcome: str, reason: str = "") -> None:
+        if nodeid in self.tests:
+            self.tests[nodeid].record(when, outcome, reason)
+
+    def verdicts(self) -> list[ClauseVerdict]:
+        by_clause: dict[str, list[TestRecord]] = {}
+        for record in self.tests.values():
+            for clause_id in record.clauses:
+                by_clause.setdefault(clause_id, []).append(record)
+        verdicts = []
+        for clause_id in sorted(by_clause, key=lambda c: clause(c).order):
+            records = by_clause[clause_id]
+            outcomes = {r.outcome for r in records}
+            if outcomes & {FAILED, ERROR}:
+                verdict = FAILED
+            elif PASSED in outcomes:
+                verdict = PASSED
+            elif SKIPPED in outcomes:
+                verdict = SKIPPED
+            else:
+                verdict = NOT_RUN
+            info = clause(clause_id)
+            verdicts.append(ClauseVerdict(clause_id, info.level, info.title, verdict, tuple(records)))
+        return verdicts
+
+    def table(self) -> list[str]:
+        verdicts = self.verdicts()
+        if not verdicts:
+            return []
+        lines = [f"{'clause':<7} {'level':<11} {'verdict':<8} tests  title"]
+        for v in verdicts:
+            counts = f"{sum(t.outcome == PASSED for t in v.tests)}/{len(v.tests)}"
+            lines.append(f"{v.clause:<7} {v.level:<11} {v.verdict:<8} {counts:<6} {v.title}")
+        totals = {
+            name: sum(v.verdict == name for v in verdicts) for name in (PASSED, FAILED, SKIPPED, NOT_RUN)
+        }
+        lines.append(
+            ", ".join(f"{n} {name}" for name, n in totals.items() if n or name != NOT_RUN) + " clauses"
+        )
+        return lines
+
+    def write_json(self, path: str) -> None:
+        document = {**self.facts, "clauses": [v.as_dict() for v in self.verdicts()]}
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
