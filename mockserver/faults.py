@@ -9,7 +9,7 @@ one until cleared. Only bookkeeping lives here; :mod:`mockserver.forcing` acts.
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .clock import isoformat
@@ -30,10 +30,18 @@ class Fault:
 
     def view(self) -> dict[str, Any]:
         """The JSON shape of the control plane (``Fault`` in control_openapi.yaml)."""
-        shown = asdict(self)
-        shown["operation"] = shown.pop("operation_id")
-        shown["created_at"] = isoformat(self.created_at)
-        return shown
+        return {
+            "fault_id": self.fault_id,
+            "operation": self.operation_id,
+            "user_id": self.user_id,
+            "api_key": self.api_key,
+            "status": self.status,
+            "delay_ms": self.delay_ms,
+            "drop": self.drop,
+            "remaining": self.remaining,
+            "hits": self.hits,
+            "created_at": isoformat(self.created_at),
+        }
 
 
 class FaultBook:

@@ -274,3 +274,47 @@ def test_no_control_removes_the_control_plane_but_not_the_audio(make_client: Mak
     assert segment["audio_url"].startswith(f"http://127.0.0.1:4010{AUDIO_PATH}/")
     audio = client.get(segment["audio_url"])
     assert audio.status_code == 200 and audio.headers["content-type"] == "audio/wav"
+
+
+def test_every_control_answer_matches_its_documented_schema(client: httpx.Client) -> None:
+    """The control document is the contract of the control plane: hold each answer to it."""
+    document = load_document()
+    session = start_session(client)
+    sid = session["session_id"]
+    client.get(f"{SESSIONS}/{sid}", headers=ALICE)
+    calls = [
+        ("getControlDocument", "GET", "/__mock/openapi.json", None),
+        ("readClock", "GET", "/__mock/clock", None),
+        ("advanceClock", "POST", "/__mock/clock/advance", {"seconds": 20}),
+        ("advanceClock", "POST", "/__mock/clock/advance", {"seconds": -1}),
+        ("listSessions", "GET", "/__mock/sessions", None),
+        ("jumpSession", "POST", f"/__mock/sessions/{sid}/jump", {"ready_count": 5}),
+        ("jumpSession", "POST", "/__mock/sessions/mfocus_000000000000/jump", {"ready_count": 5}),
+        ("listQuotas", "GET", "/__mock/quotas", None),
+        ("setQuota", "PUT", "/__mock/quotas/org_abc123", {"segment_quota": 100}),
+        ("setQuota", "PUT", "/__mock/quotas/org_none", {"segment_quota": 100}),
+        (
+            "addFault",
+            "POST",
+            "/__mock/faults",
+            {"operation": "getFocusSession", "api_key": "bob-dev-key", "status": 500},
+        ),
+        ("addFault", "POST", "/__mock/faults", {"operation": "getFocusSession"}),
+        ("listFaults", "GET", "/__mock/faults", None),
+        ("removeFault", "DELETE", "/__mock/faults/fault_1", None),
+        ("removeFault", "DELETE", "/__mock/faults/fault_1", None),
+        ("clearFaults", "DELETE", "/__mock/faults", None),
+        ("readJournal", "GET", "/__mock/journal", None),
+        ("readJournal", "GET", "/__mock/journal?limit=0", None),
+        ("clearJournal", "DELETE", "/__mock/journal", None),
+        ("reset", "POST", "/__mock/reset", None),
+    ]
+    seen = set()
+    for operation_id, method, path, body in calls:
+        answer = client.request(method, path, json=body)
+        pointer = document.response_pointer(operation_id, answer.status_code)
+        assert pointer is not None, f"{operation_id} answered an undocumented {answer.status_code}"
+        problems = [e.message for e in document.validator(pointer).iter_errors(answer.json())]
+        assert problems == [], (operation_id, answer.status_code, problems)
+        seen.add(operation_id)
+    assert seen == set(document.operations)
