@@ -23,6 +23,7 @@ from urllib3.util.retry import Retry
 
 from mockserver.spec import Spec
 
+from .interrupts import INTERRUPTS
 from .ledger import SessionLedger, StartedSession
 from .settings import Caller
 
@@ -97,21 +98,22 @@ class GuardedAdapter(HTTPAdapter):
             if route is not None and route[0] == END:
                 self._note_end(response, route[1])
             return response
-        self.ledger.acquire()
-        created = None
-        try:
-            response = super().send(request, **kwargs)
-            if response.status_code == 201:
-                body = _json_body(response)
-                session_id = body.get("session_id") if isinstance(body, dict) else None
-                created = StartedSession(
-                    session_id=session_id if isinstance(session_id, str) else None,
-                    org_id=route[1]["organization_id"],
-                    api_key=_header(request, API_KEY_HEADER),
-                )
-            return response
-        finally:
-            self.ledger.settle(created)
+        with INTERRUPTS.shield():  # a session created must be recorded before an interrupt lands
+            self.ledger.acquire()
+            created = None
+            try:
+                response = super().send(request, **kwargs)
+                if response.status_code == 201:
+                    body = _json_body(response)
+                    session_id = body.get("session_id") if isinstance(body, dict) else None
+                    created = StartedSession(
+                        session_id=session_id if isinstance(session_id, str) else None,
+                        org_id=route[1]["organization_id"],
+                        api_key=_header(request, API_KEY_HEADER),
+                    )
+                return response
+            finally:
+                self.ledger.settle(created)
 
     def _note_end(self, response: requests.Response, params: dict[str, str]) -> None:
         if response.status_code != 200:

@@ -28,6 +28,7 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from mockserver.spec import spec_path
 
 from .client import API_KEY_HEADER, GET, START
+from .settings import Caller
 
 if TYPE_CHECKING:
     from .plugin import ContractRun
@@ -55,12 +56,16 @@ VIRTUAL_SECONDS_PER_GET = 20.0
 
 
 def load_schema(run: ContractRun) -> schemathesis.BaseSchema:
-    schema = schemathesis.openapi.from_path(str(spec_path()))
+    """The project's spec, configured for this run."""
+    return configure(schemathesis.openapi.from_path(str(spec_path())), run.owner, run.settings.max_examples)
+
+
+def configure(schema: schemathesis.BaseSchema, owner: Caller, max_examples: int) -> schemathesis.BaseSchema:
+    """Requests as ``owner`` in their organization; ``max_examples`` per operation; the spec's links only."""
     schema.config.update(
-        headers={API_KEY_HEADER: run.owner.api_key},
-        parameters={"organization_id": run.owner.org_id},
+        headers={API_KEY_HEADER: owner.api_key}, parameters={"organization_id": owner.org_id}
     )
-    schema.config.generation.update(max_examples=run.settings.max_examples)
+    schema.config.generation.update(max_examples=max_examples)
     # Only the spec's own links: a run that follows none of them must not pass on inferred ones.
     schema.config.phases.stateful.inference.algorithms = []
     return schema

@@ -19,8 +19,6 @@ from __future__ import annotations
 import atexit
 import re
 import secrets
-import signal
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +30,7 @@ from mockserver.spec import Spec
 from .assertions import Contract
 from .clauses import DOCUMENTED, INFERRED, clause, level_of
 from .client import ApiClient
+from .interrupts import INTERRUPTS
 from .launcher import BundledMock, LaunchError, default_callers
 from .ledger import SessionLedger, StartedSession, SweepResult
 from .redaction import contains_secret, redact
@@ -210,19 +209,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RUN_KEY] = run
     _active = run
     atexit.register(run.close)
-    _end_sessions_on_sigterm(config)
-
-
-def _end_sessions_on_sigterm(config: pytest.Config) -> None:
-    """SIGTERM (a cancelled CI job) becomes an interrupt, so session finish still ends sessions."""
-    if threading.current_thread() is not threading.main_thread():
-        return
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
+    # Ctrl-C and SIGTERM (a cancelled CI job) become interrupts, so session finish still ends sessions.
+    config.add_cleanup(INTERRUPTS.install())
 
 
 def _run(config: pytest.Config) -> ContractRun | None:
@@ -319,12 +307,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = _run(session.config)
     if run is not None:
+        run.report.facts["exit_status"] = int(exitstatus)
         run.finish()
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     run = _run(config)
-    if run is None:
+    if run is None or config.option.collectonly:
         return
     table = run.report.table()
     if not table:
@@ -433,5 +422,5 @@ def standing_session(shared_sessions: SessionFactory) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def ripe_session(shared_sessions: SessionFactory) -> dict[str, Any]:
-    """One session of the owner with at least one ready segment, for read-only checks."""
-    return shared_sessions.ripe()
+    """One session of the owner, with a ready segment if one comes in time, for read-only checks."""
+    return shared_sessions.ripe(required=False)

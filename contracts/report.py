@@ -1,9 +1,10 @@
 """Clause verdicts: which clauses the target meets, as a table and as data.
 
 Each test's outcome counts for every clause it is marked with. A clause fails
-if any of its tests failed or errored, passes if at least one passed and none
-failed, and is skipped otherwise. The same verdicts feed the terminal table and
-``--conformance-json``, which is what tools (and the suite's own tests) read.
+if any of its tests failed or errored; is "not run" if the run stopped before
+all its tests ran; passes if at least one passed; and is skipped otherwise.
+The same verdicts feed the terminal table and ``--conformance-json``, which is
+what tools (and the suite's own tests) read.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from .clauses import clause
 
 PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
-NOT_RUN = "not run"  # the run stopped before any of the clause's tests ran
+NOT_RUN = "not run"  # the run stopped before all of the clause's tests ran
 _SEVERITY = {PASSED: 0, SKIPPED: 1, FAILED: 2, ERROR: 3}
 
 
@@ -77,12 +78,12 @@ class ConformanceReport:
             outcomes = {r.outcome for r in records}
             if outcomes & {FAILED, ERROR}:
                 verdict = FAILED
+            elif None in outcomes:
+                verdict = NOT_RUN
             elif PASSED in outcomes:
                 verdict = PASSED
-            elif SKIPPED in outcomes:
-                verdict = SKIPPED
             else:
-                verdict = NOT_RUN
+                verdict = SKIPPED
             info = clause(clause_id)
             verdicts.append(ClauseVerdict(clause_id, info.level, info.title, verdict, tuple(records)))
         return verdicts

@@ -18,6 +18,7 @@ from .settings import Caller
 from .timing import RealTime, TimeControl, VirtualTime, parse_instant
 
 POLL_SECONDS = 0.5  # how often a real-time target is asked whether a segment is ready
+VIRTUAL_ROUNDS = 3  # how often a virtual clock is moved to next_ready_at before giving up
 
 
 def require_start_slot(api: ApiClient) -> None:
@@ -54,35 +55,52 @@ class SessionFactory:
             raise AssertionError(f"precondition: starting a session failed: {answer.describe()}")
         return answer.json
 
-    def ripe(self, caller: Caller | None = None) -> dict[str, Any]:
+    def ripe(self, caller: Caller | None = None, *, required: bool = True) -> dict[str, Any]:
         """A new session with at least one ready segment, as Get shows it."""
         caller = caller or self.owner
-        return self.ripen(caller, self.start(caller)["session_id"])
+        return self.ripen(caller, self.start(caller)["session_id"], required=required)
 
-    def ripen(self, caller: Caller, session_id: str) -> dict[str, Any]:
-        """Let time pass until the session has a ready segment; skip if that takes too long.
+    def ripen(self, caller: Caller, session_id: str, *, required: bool = True) -> dict[str, Any]:
+        """Let time pass until the session has a ready segment.
 
         A virtual clock is moved to the due time. In real time the session is polled,
         so the wait ends as soon as the segment is there, and never lasts longer than
-        ``--segment-wait``.
+        ``--segment-wait``. If no segment comes, the test is skipped, or (not
+        ``required``) the session is returned as it is.
         """
+        session = self._ripen(caller, session_id)
+        if isinstance(session, str):
+            if required:
+                pytest.skip(session)
+            return self._read(caller, session_id)[1]
+        return session
+
+    def _read(self, caller: Caller, session_id: str) -> tuple[Answer, dict[str, Any]]:
+        answer = self.api.get(caller, session_id)
+        if answer.status != 200 or not isinstance(answer.json, dict):
+            raise AssertionError(f"precondition: reading the session failed: {answer.describe()}")
+        return answer, answer.json
+
+    def _ripen(self, caller: Caller, session_id: str) -> dict[str, Any] | str:
+        """The session once a segment is ready, or why none became ready."""
         deadline = time.monotonic() + self.time.segment_wait
+        moves = 0
         while True:
-            answer = self.api.get(caller, session_id)
-            session = answer.json
-            if answer.status != 200 or not isinstance(session, dict):
-                raise AssertionError(f"precondition: reading the session failed: {answer.describe()}")
+            answer, session = self._read(caller, session_id)
             if session.get("ready_count", 0) >= 1:
                 return session
             due = session.get("next_ready_at")
             if not isinstance(due, str):
-                pytest.skip("the session has no ready segment and none is due (next_ready_at is null)")
-            if isinstance(self.time, VirtualTime):
+                return "the session has no ready segment and none is due (next_ready_at is null)"
+            if isinstance(self.time, VirtualTime) and moves < VIRTUAL_ROUNDS:
+                moves += 1
                 self.time.pass_instant(parse_instant(due), answer)
+            elif isinstance(self.time, VirtualTime):
+                return f"no segment became ready although the clock passed next_ready_at {moves} times"
             elif time.monotonic() < deadline:
                 time.sleep(POLL_SECONDS)
             else:
-                pytest.skip(f"no segment became ready within --segment-wait {self.time.segment_wait:g}s")
+                return f"no segment became ready within --segment-wait {self.time.segment_wait:g}s"
 
     def pass_due(self, session: dict[str, Any], answer: Answer) -> None:
         """Let the target's time pass the moment ``session`` said its next segment was due."""
