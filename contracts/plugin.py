@@ -41,6 +41,8 @@ from .timing import TimeControl, detect
 
 RUN_KEY = pytest.StashKey["ContractRun"]()
 SCHEMA_TESTS_CLAUSE = "OAS"
+# A failure message that starts with a clause ID ("D10: ...") blames that clause.
+BLAMED_CLAUSE = re.compile(r"\s*([DI]\d+|OAS):")
 
 _active: ContractRun | None = None
 
@@ -299,7 +301,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         outcome = SKIPPED
     else:
         outcome = FAILED if report.when == "call" else ERROR
-        reason = redact(call.excinfo.exconly(), keys)[:500] if call.excinfo else ""
+        reason = redact(str(call.excinfo.value), keys)[:500] if call.excinfo else ""
+        blamed = BLAMED_CLAUSE.match(reason)
+        run.report.record(test_key(item), report.when, outcome, reason, blamed.group(1) if blamed else None)
+        return report
     run.report.record(test_key(item), report.when, outcome, reason)
     return report
 

@@ -1,8 +1,11 @@
 """Clause verdicts: which clauses the target meets, as a table and as data.
 
-Each test's outcome counts for every clause it is marked with. A clause fails
-if any of its tests failed or errored; is "not run" if the run stopped before
-all its tests ran; passes if at least one passed; and is skipped otherwise.
+Each test's outcome counts for every clause it is marked with, except that a
+failure whose message starts with one of the test's clause IDs (``"D10: ..."``)
+is blamed on that clause alone: the test's other clauses were not judged
+(``inconclusive``), since the failed check stopped the test. A clause fails if
+any of its tests failed or errored for it; is "not run" if the run stopped
+before all its tests ran; passes if at least one passed; and is skipped otherwise.
 The same verdicts feed the terminal table and ``--conformance-json``, which is
 what tools (and the suite's own tests) read.
 """
@@ -18,6 +21,7 @@ from .clauses import clause
 
 PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
 NOT_RUN = "not run"  # the run stopped before all of the clause's tests ran
+INCONCLUSIVE = "inconclusive"  # the test failed on another of its clauses first
 _SEVERITY = {PASSED: 0, SKIPPED: 1, FAILED: 2, ERROR: 3}
 
 
@@ -27,12 +31,19 @@ class TestRecord:
     clauses: tuple[str, ...]
     outcome: str | None = None  # None: not run (the run stopped early)
     reason: str = ""
+    blamed: str | None = None  # the one clause a failure is blamed on; None: all of them
 
-    def record(self, when: str, outcome: str, reason: str = "") -> None:
+    def record(self, when: str, outcome: str, reason: str = "", blamed: str | None = None) -> None:
         if outcome == FAILED and when != "call":
             outcome = ERROR
         if self.outcome is None or _SEVERITY[outcome] > _SEVERITY[self.outcome]:
             self.outcome, self.reason = outcome, reason
+            self.blamed = blamed if blamed in self.clauses else None
+
+    def outcome_for(self, clause_id: str) -> str | None:
+        if self.outcome in (FAILED, ERROR) and self.blamed is not None and self.blamed != clause_id:
+            return INCONCLUSIVE
+        return self.outcome
 
 
 @dataclass(frozen=True)
@@ -50,9 +61,14 @@ class ClauseVerdict:
             "title": self.title,
             "verdict": self.verdict,
             "tests": [
-                {"nodeid": t.nodeid, "outcome": t.outcome or NOT_RUN, "reason": t.reason} for t in self.tests
+                {"nodeid": t.nodeid, "outcome": t.outcome_for(self.clause) or NOT_RUN, "reason": t.reason}
+                for t in self.tests
             ],
         }
+
+    @property
+    def passed_tests(self) -> int:
+        return sum(t.outcome_for(self.clause) == PASSED for t in self.tests)
 
 
 @dataclass
@@ -63,9 +79,11 @@ class ConformanceReport:
     def expect(self, nodeid: str, clauses: tuple[str, ...]) -> None:
         self.tests[nodeid] = TestRecord(nodeid, clauses)
 
-    def record(self, nodeid: str, when: str, outcome: str, reason: str = "") -> None:
+    def record(
+        self, nodeid: str, when: str, outcome: str, reason: str = "", blamed: str | None = None
+    ) -> None:
         if nodeid in self.tests:
-            self.tests[nodeid].record(when, outcome, reason)
+            self.tests[nodeid].record(when, outcome, reason, blamed)
 
     def verdicts(self) -> list[ClauseVerdict]:
         by_clause: dict[str, list[TestRecord]] = {}
@@ -75,7 +93,7 @@ class ConformanceReport:
         verdicts = []
         for clause_id in sorted(by_clause, key=lambda c: clause(c).order):
             records = by_clause[clause_id]
-            outcomes = {r.outcome for r in records}
+            outcomes = {r.outcome_for(clause_id) for r in records}
             if outcomes & {FAILED, ERROR}:
                 verdict = FAILED
             elif None in outcomes:
@@ -94,7 +112,7 @@ class ConformanceReport:
             return []
         lines = [f"{'clause':<7} {'level':<11} {'verdict':<8} tests  title"]
         for v in verdicts:
-            counts = f"{sum(t.outcome == PASSED for t in v.tests)}/{len(v.tests)}"
+            counts = f"{v.passed_tests}/{len(v.tests)}"
             lines.append(f"{v.clause:<7} {v.level:<11} {v.verdict:<8} {counts:<6} {v.title}")
         totals = {
             name: sum(v.verdict == name for v in verdicts) for name in (PASSED, FAILED, SKIPPED, NOT_RUN)

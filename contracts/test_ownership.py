@@ -45,9 +45,11 @@ def assert_unchanged(
         "after another user's request"
     )
     stable = [name for name in contract.session_fields if virtual or name not in MOVING_WHILE_ACTIVE]
-    changed = {name: (before[name], after[name]) for name in stable if before[name] != after[name]}
+    changed = {
+        name: (before.get(name), after.get(name)) for name in stable if before.get(name) != after.get(name)
+    }
     assert not changed, f"{clause}: another user's request changed the owner's session: {changed}"
-    promoted = [s["segment_id"] for s in after["segments"] if s.get("promoted")]
+    promoted = [s.get("segment_id") for s in after.get("segments", []) if s.get("promoted")]
     assert not promoted, f"{clause}: another user's request promoted {promoted}"
 
 

@@ -1,4 +1,4 @@
-"""Every broken variant of the mock fails the clause it breaks, and only that one of those run."""
+"""Every broken variant of the mock fails the clauses it breaks, and passes clauses it keeps."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ def test_the_suite_fails_the_clause_a_variant_breaks(variant: Variant) -> None:
     with served(variant.build()) as base_url:
         run = run_suite(base_url, "-k", variant.select)
     assert run.returncode == 1, run.explain()
-    assert run.verdicts.get(variant.breaks) == "failed", run.explain()
+    for clause in variant.breaks:
+        assert run.verdicts.get(clause) == "failed", run.explain()
     for clause in variant.keeps:
         assert run.verdicts.get(clause) == "passed", run.explain()
     for key in ALL_KEYS:
