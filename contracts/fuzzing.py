@@ -95,7 +95,7 @@ class SchemaBudget:
             else:
                 allowed = True
             if not allowed:
-                self.ledger.refused += 1
+                self.ledger.note_refused()
             return allowed
 
     def end_started_since(self, mark: int) -> int:

@@ -60,6 +60,11 @@ class SessionLedger:
                 )
             self._in_flight += 1
 
+    def note_refused(self) -> None:
+        """Count a start request the suite chose not to send, to leave room in the budget."""
+        with self._lock:
+            self.refused += 1
+
     def settle(self, created: StartedSession | None) -> None:
         """Release the slot held by :meth:`acquire`; keep it when the request created a session."""
         with self._lock:

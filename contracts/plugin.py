@@ -106,7 +106,7 @@ class ContractRun:
             raise RuntimeError("the target is not connected")
         return self._time
 
-    def secrets(self) -> tuple[str, ...]:
+    def api_keys(self) -> tuple[str, ...]:
         callers = (self.owner, self.peer, self.outsider)
         return tuple(c.api_key for c in callers if c is not None)
 
@@ -238,11 +238,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     try:
         run.connect()
     except TargetProblem as exc:
-        run.report.facts["aborted"] = redact(str(exc), run.secrets())
-        raise pytest.UsageError(redact(str(exc), run.secrets())) from None
+        run.report.facts["aborted"] = redact(str(exc), run.api_keys())
+        raise pytest.UsageError(redact(str(exc), run.api_keys())) from None
 
 
-def test_key(item: pytest.Item) -> str:
+def report_key(item: pytest.Item) -> str:
     """The item's node id, or its parent's plus its name when the id omits it.
 
     Schemathesis names its per-operation items ``test[POST /path]``, but under pytest 9
@@ -280,7 +280,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     for item in session.items:
         ids = clause_ids(item)
         if ids:
-            run.report.expect(test_key(item), ids)
+            run.report.expect(report_key(item), ids)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -289,7 +289,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     run = _run(item.config)
     if run is None:
         return report
-    keys = run.secrets()
+    keys = run.api_keys()
     if report.longrepr is not None and contains_secret(str(report.longrepr), keys):
         report.longrepr = redact(str(report.longrepr), keys)
     report.sections = [(title, redact(text, keys)) for title, text in report.sections]
@@ -303,9 +303,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         outcome = FAILED if report.when == "call" else ERROR
         reason = redact(str(call.excinfo.value), keys)[:500] if call.excinfo else ""
         blamed = BLAMED_CLAUSE.match(reason)
-        run.report.record(test_key(item), report.when, outcome, reason, blamed.group(1) if blamed else None)
+        run.report.record(report_key(item), report.when, outcome, reason, blamed.group(1) if blamed else None)
         return report
-    run.report.record(test_key(item), report.when, outcome, reason)
+    run.report.record(report_key(item), report.when, outcome, reason)
     return report
 
 
