@@ -16,6 +16,7 @@ from .scenarios import ScenarioError, apply_scenario, load_scenario
 from .spec import Spec
 from .sqlite_store import SqliteStore, StateFileError
 from .store import MemoryStore, SessionStore
+from .transport import http_protocol
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,7 +142,13 @@ def main(argv: list[str] | None = None) -> int:
     print(describe(config, clock.kind, base_url, notes), flush=True)
     server = uvicorn.Server(
         uvicorn.Config(
-            app, host=args.host, port=args.port, access_log=False, log_level="info", lifespan="off"
+            app,
+            host=args.host,
+            port=args.port,
+            access_log=False,
+            log_level="info",
+            lifespan="off",
+            http=http_protocol(clock),
         )
     )
     # uvicorn shuts down cleanly on Ctrl-C, then raises it again for the caller: that is the

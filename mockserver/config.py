@@ -15,6 +15,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .patterns import SchemaValidator
+
 DEFAULT_QUOTA = 10_000
 
 
@@ -81,7 +83,7 @@ def _field_name(path: Any) -> str:
 
 def parse_config(data: Any) -> Config:
     """Check ``data`` (as loaded from YAML) and build a :class:`Config`."""
-    validator = jsonschema.Draft202012Validator(_schema())
+    validator = SchemaValidator(_schema())
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
         raise ConfigError(f"{_field_name(error.absolute_path)}: {error.message}")

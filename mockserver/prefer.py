@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import errors
+from .validation import decimal
 
 MAX_DELAY_MS = 120_000
 
@@ -43,15 +44,16 @@ def parse_prefer(values: list[str], operation_id: str, statuses: frozenset[int])
     code: int | None = None
     delay_ms = 0
     for token, value in _pairs(values):
+        number = decimal(value)
         if token == "code":
-            if not (value.isdigit() and int(value) in statuses):
+            if number is None or number not in statuses:
                 can = ", ".join(str(s) for s in sorted(statuses))
                 raise _fail(f"code={value}: {operation_id} can answer {can}; ask for one of those")
-            code = int(value)
+            code = number
         elif token == "delay":
-            if not (value.isdigit() and int(value) <= MAX_DELAY_MS):
+            if number is None or number > MAX_DELAY_MS:
                 raise _fail(f"delay={value}: give whole milliseconds from 0 to {MAX_DELAY_MS}")
-            delay_ms = int(value)
+            delay_ms = number
     if code is not None and code < 400:
         code = None
     return Preferences(code=code, delay_ms=delay_ms)

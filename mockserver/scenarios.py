@@ -24,6 +24,7 @@ import yaml
 
 from . import errors
 from .config import Config
+from .patterns import SchemaValidator
 from .quotas import apply_overrides
 from .service import FocusService, new_session_id
 from .spec import Spec
@@ -66,7 +67,7 @@ def _schema() -> dict[str, Any]:
 
 def parse_scenario(data: Any, config: Config, spec: Spec) -> list[PlannedSession]:
     """Check ``data`` (as loaded from YAML) against the schema, the spec and ``config``."""
-    validator = jsonschema.Draft202012Validator(_schema())
+    validator = SchemaValidator(_schema())
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
         raise ScenarioError(f"{_field(error.absolute_path)}: {error.message}")

@@ -17,6 +17,8 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from .patterns import SchemaValidator
+
 SPEC_NAME = "focus-sessions.yaml"
 SPEC_URI = "urn:focus-sessions"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -48,7 +50,7 @@ class Spec:
         resource = Resource.from_contents(document, default_specification=DRAFT202012)
         self._registry: Registry = Registry().with_resource(SPEC_URI, resource)
         self.operations = self._collect_operations()
-        self._validators: dict[str, jsonschema.Draft202012Validator] = {}
+        self._validators: dict[str, jsonschema.protocols.Validator] = {}
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Spec:
@@ -91,13 +93,13 @@ class Spec:
             node = node[_unescape(part)]
         return node
 
-    def validator(self, pointer: str) -> jsonschema.Draft202012Validator:
+    def validator(self, pointer: str) -> jsonschema.protocols.Validator:
         """A compiled validator for the schema at ``pointer`` (cached)."""
         if pointer not in self._validators:
-            self._validators[pointer] = jsonschema.Draft202012Validator(
+            self._validators[pointer] = SchemaValidator(
                 {"$ref": f"{SPEC_URI}#{pointer}"},
                 registry=self._registry,
-                format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+                format_checker=SchemaValidator.FORMAT_CHECKER,
             )
         return self._validators[pointer]
 

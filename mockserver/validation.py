@@ -21,9 +21,30 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 JSON_MEDIA_TYPES = ("application/json",)
 
 
+MAX_DECIMAL_DIGITS = 18
+
+
+def decimal(text: str) -> int | None:
+    """``text`` as a whole number if it is ASCII digits only, else None.
+
+    Header values are read with this, never with ``isdigit()`` and ``int()``:
+    ``isdigit()`` admits digits ``int()`` refuses (``²``, ``①``) and ``int()``
+    refuses strings of more than 4300 digits, so together they turn a hostile
+    header into a crash. A value of more than 18 significant digits comes back
+    as ``10**18``, larger than any limit the mock compares it with.
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    significant = text.lstrip("0")
+    if len(significant) > MAX_DECIMAL_DIGITS:
+        return 10**MAX_DECIMAL_DIGITS
+    return int(significant or "0")
+
+
 def check_declared_length(content_length: str | None) -> None:
     """Refuse an announced oversize body before reading a byte of it."""
-    if content_length is not None and content_length.isdigit() and int(content_length) > MAX_BODY_BYTES:
+    declared = None if content_length is None else decimal(content_length)
+    if declared is not None and declared > MAX_BODY_BYTES:
         raise errors.payload_too_large(MAX_BODY_BYTES)
 
 
