@@ -1,0 +1,1 @@
+"""Hostile input: a corpus of requests, each with the answer it must get."""
