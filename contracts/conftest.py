@@ -1,27 +1,17 @@
-"""Loads the contract plugin for ``pytest contracts``; everything lives in :mod:`contracts.plugin`."""
+"""Loads :mod:`contracts.plugin` for ``pytest contracts``, unless ``-p contracts.plugin`` already did.
 
-from contracts.plugin import (  # noqa: F401 (pytest finds hooks and fixtures by name)
-    api,
-    base_url,
-    contract,
-    contract_run,
-    outsider,
-    outsider_at_home,
-    owner,
-    peer,
-    pytest_addoption,
-    pytest_collection_finish,
-    pytest_collection_modifyitems,
-    pytest_configure,
-    pytest_report_header,
-    pytest_runtest_makereport,
-    pytest_sessionfinish,
-    pytest_sessionstart,
-    pytest_terminal_summary,
-    pytest_unconfigure,
-    ripe_session,
-    sessions,
-    shared_sessions,
-    standing_session,
-    target_time,
-)
+Tools that run the installed suite (``pytest -p contracts.plugin --pyargs contracts``)
+load the plugin up front, so its options are known when the command line is read;
+running from a checkout, this conftest loads it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts import plugin
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    if not pluginmanager.is_registered(plugin):
+        pluginmanager.register(plugin, "contracts.plugin")
