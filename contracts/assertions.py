@@ -67,7 +67,6 @@ class Contract:
         document = spec.document["components"]["schemas"]
         self.session_fields: tuple[str, ...] = tuple(document["FocusSession"]["required"])
         self.segment_fields: tuple[str, ...] = tuple(document["FocusSegment"]["required"])
-        self.session_id_pattern = re.compile(document["FocusSession"]["properties"]["session_id"]["pattern"])
         self.segment_id_pattern = re.compile(document["FocusSegment"]["properties"]["segment_id"]["pattern"])
 
     # -- successes ----------------------------------------------------------

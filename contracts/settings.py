@@ -73,11 +73,6 @@ class Settings:
     def bundled(self) -> bool:
         return self.base_url is None
 
-    def secrets(self) -> tuple[str, ...]:
-        """Every key the run holds, for redaction."""
-        callers = (self.owner, self.peer, self.outsider)
-        return tuple(c.api_key for c in callers if c is not None and c.api_key)
-
 
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("focus-contracts", "Focus Sessions contract suite")
