@@ -186,12 +186,12 @@ class Contract:
         expected.pop("status", None)  # D10's own rule, checked with the envelope
         expected.update({f"details.{key}": value for key, value in (details or {}).items()})
         found = {**error, **{f"details.{k}": v for k, v in _as_dict(error.get("details")).items()}}
+        wrong = {name: value for name, value in expected.items() if found.get(name) != value}
         fail(
             clause,
             answer,
-            [f"error.{name} is {found.get(name)!r}, expected {value!r}" for name, value in expected.items()
-             if found.get(name) != value],
-        )  # fmt: skip
+            [f"error.{name} is {found.get(name)!r}, expected {v!r}" for name, v in wrong.items()],
+        )
         fail("D10", answer, self.envelope_problems(answer))
         if pointer is not None:
             fail(clause, answer, schema_problems(self.spec.validator(pointer), body))
