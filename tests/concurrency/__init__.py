@@ -1,0 +1,1 @@
+"""Overlapping requests against a real focus-mock, and what must still hold afterwards."""
