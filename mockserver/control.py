@@ -56,15 +56,18 @@ def load_document() -> Spec:
 def is_loopback(client: tuple[str, int] | None) -> bool:
     """True for 127.0.0.0/8, ::1 and IPv4-mapped loopback.
 
-    A client that is not an address at all (no client, a Unix socket, an
-    in-process test transport) cannot be remote, so it counts as local.
+    No client at all (a Unix socket, an in-process transport that names none)
+    cannot be remote, so it counts as local. A client that is a name rather than
+    an address does not: behind a local proxy uvicorn takes the client from
+    ``X-Forwarded-For``, where ``unknown`` or any word can stand, and a guard
+    must not open for what it cannot place.
     """
     if client is None:
         return True
     try:
         address = ipaddress.ip_address(client[0].split("%", 1)[0])
     except ValueError:
-        return True
+        return False
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return address.is_loopback
