@@ -98,11 +98,14 @@ class ResponseChecker:
 
     def _match(self, method: str, path: str) -> tuple[Spec, str] | None:
         scope = {"type": "http", "method": method, "path": path, "root_path": ""}
+        partial = None  # the path matches but not the method: the operation only if no other route takes it
         for route, document in self._routes:
             match, _ = route.matches(scope)
-            if match is not Match.NONE:
+            if match is Match.FULL:
                 return document, route.name
-        return None
+            if match is Match.PARTIAL and partial is None:
+                partial = document, route.name
+        return partial
 
     def check(self, response: httpx.Response, *, allow_server_errors: bool = False) -> None:
         problems = list(self.problems(response, allow_server_errors=allow_server_errors))
