@@ -1,0 +1,1 @@
+"""Isolation between callers, and API keys kept secret."""
