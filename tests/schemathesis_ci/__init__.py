@@ -1,0 +1,1 @@
+"""Schemathesis against a real focus-mock, as CI runs it."""
