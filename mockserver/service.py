@@ -15,8 +15,9 @@ from typing import Any
 from . import errors
 from .clock import Clock, isoformat
 from .config import Config, User
+from .quota_schedule import QuotaSchedules
 from .store import SessionRecord, SessionStore
-from .timeline import Progress, QuotaLedger, progress, ready_time
+from .timeline import Progress, progress, ready_time
 
 SEGMENT_SECONDS = 120
 
@@ -45,6 +46,7 @@ class FocusService:
         self.store = store
         self._session_fields = session_fields
         self._segment_fields = segment_fields
+        self._schedules = QuotaSchedules(store)
 
     # -- access rules -------------------------------------------------------
 
@@ -77,7 +79,10 @@ class FocusService:
         )
         while self.store.get(record.session_id) is not None:
             record = replace(record, session_id=new_session_id())
-        self.store.add(record)
+        with self._schedules.lock:
+            revision = self.store.revision(organization_id)
+            self.store.add(record)
+            self._schedules.added(record, revision)
         return self.render(record, audio_base)
 
     def get(self, user: User, organization_id: str, session_id: str, audio_base: str) -> dict[str, Any]:
@@ -86,8 +91,11 @@ class FocusService:
 
     def end(self, user: User, organization_id: str, session_id: str, audio_base: str) -> dict[str, Any]:
         self.require_member(user, organization_id)
-        self._owned(user, organization_id, session_id)
-        record = self.store.end(session_id, self.clock.now())
+        with self._schedules.lock:
+            revision = self.store.revision(organization_id)
+            before = self._owned(user, organization_id, session_id)
+            record = self.store.end(session_id, self.clock.now())
+            self._schedules.ended(before, record, revision)
         return self.render(record, audio_base)
 
     def promote(
@@ -108,10 +116,10 @@ class FocusService:
         now = self.clock.now() if now is None else now
         organization = self.config.organization(record.organization_id)
         quota = organization.segment_quota if organization else 0
-        ledger = QuotaLedger.compute(
-            self.store.in_organization(record.organization_id), quota, self.config.timings, now
-        )
-        return progress(record, self.config.timings, now, ledger)
+        timings = self.config.timings
+        with self._schedules.lock:
+            ledger = self._schedules.schedule(record.organization_id, quota, timings).ledger_at(now)
+            return progress(record, timings, now, ledger)
 
     def render(self, record: SessionRecord, audio_base: str) -> dict[str, Any]:
         state = self.progress(record)

@@ -15,7 +15,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from .store import SessionRecord
+from .store import Revisions, SessionRecord
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -72,6 +72,7 @@ class SqliteStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        self._revisions = Revisions()  # changes made through this object; start from 0 on every open
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -120,6 +121,7 @@ class SqliteStore:
                 )
             except sqlite3.IntegrityError:
                 raise KeyError(f"duplicate session id {record.session_id}") from None
+            self._revisions.bump(record.organization_id)
 
     def _get(self, session_id: str) -> SessionRecord | None:
         row = self._db.execute(
@@ -152,10 +154,13 @@ class SqliteStore:
     def end(self, session_id: str, at: float) -> SessionRecord:
         with self._lock, self._transaction():
             self._require(session_id)
-            self._db.execute(
+            changed = self._db.execute(
                 "UPDATE sessions SET ended_at = ? WHERE session_id = ? AND ended_at IS NULL", (at, session_id)
-            )
-            return self._require(session_id)
+            ).rowcount
+            record = self._require(session_id)
+            if changed:
+                self._revisions.bump(record.organization_id)
+            return record
 
     def promote(self, session_id: str, index: int) -> SessionRecord:
         with self._lock, self._transaction():
@@ -173,7 +178,9 @@ class SqliteStore:
             self._db.execute(
                 "UPDATE sessions SET started_at = ? WHERE session_id = ?", (started_at, session_id)
             )
-            return self._require(session_id)
+            record = self._require(session_id)
+            self._revisions.bump(record.organization_id)
+            return record
 
     # -- quotas and clock ---------------------------------------------------------
 
@@ -188,6 +195,7 @@ class SqliteStore:
                 "DO UPDATE SET segment_quota = excluded.segment_quota",
                 (organization_id, segment_quota),
             )
+            self._revisions.bump(organization_id)
 
     def clock_now(self) -> float | None:
         with self._lock:
@@ -206,6 +214,10 @@ class SqliteStore:
         with self._lock, self._transaction():
             self._db.execute("DELETE FROM sessions")
             self._db.execute("DELETE FROM quotas")
+            self._revisions.bump_all()
+
+    def revision(self, organization_id: str) -> int:
+        return self._revisions[organization_id]
 
 
 class _Transaction:

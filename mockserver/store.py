@@ -71,6 +71,32 @@ class SessionStore(Protocol):
         """Forget every session and quota override; the clock is kept (it never goes back)."""
         ...
 
+    def revision(self, organization_id: str) -> int:
+        """Grows by exactly one with each change to what the time model reads of the organization:
+        a session added, ended (the first time) or rescheduled, its quota set, or the store cleared.
+        Promotions do not count. Lets the quota ledger be cached between changes."""
+        ...
+
+
+class Revisions:
+    """The per-organization change counters behind :meth:`SessionStore.revision`.
+
+    Not locked itself: each store bumps them under its own lock, inside the change.
+    """
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._clears = 0  # a clear changes every organization, even one never seen
+
+    def __getitem__(self, organization_id: str) -> int:
+        return self._clears + self._counts.get(organization_id, 0)
+
+    def bump(self, organization_id: str) -> None:
+        self._counts[organization_id] = self._counts.get(organization_id, 0) + 1
+
+    def bump_all(self) -> None:
+        self._clears += 1
+
 
 class MemoryStore:
     """The default store: dictionaries behind one lock, so every method is atomic."""
@@ -81,6 +107,7 @@ class MemoryStore:
         self._by_org: dict[str, dict[str, None]] = {}
         self._quotas: dict[str, int] = {}
         self._clock: float | None = None
+        self._revisions = Revisions()
 
     def add(self, record: SessionRecord) -> None:
         with self._lock:
@@ -88,6 +115,7 @@ class MemoryStore:
                 raise KeyError(f"duplicate session id {record.session_id}")
             self._sessions[record.session_id] = record
             self._by_org.setdefault(record.organization_id, {})[record.session_id] = None
+            self._revisions.bump(record.organization_id)
 
     def get(self, session_id: str) -> SessionRecord | None:
         return self._sessions.get(session_id)
@@ -106,6 +134,7 @@ class MemoryStore:
             record = self._sessions[session_id]
             if record.ended_at is None:
                 record = self._sessions[session_id] = replace(record, ended_at=at)
+                self._revisions.bump(record.organization_id)
             return record
 
     def promote(self, session_id: str, index: int) -> SessionRecord:
@@ -119,6 +148,7 @@ class MemoryStore:
     def reschedule(self, session_id: str, started_at: float) -> SessionRecord:
         with self._lock:
             record = self._sessions[session_id] = replace(self._sessions[session_id], started_at=started_at)
+            self._revisions.bump(record.organization_id)
             return record
 
     def quotas(self) -> dict[str, int]:
@@ -128,6 +158,7 @@ class MemoryStore:
     def set_quota(self, organization_id: str, segment_quota: int) -> None:
         with self._lock:
             self._quotas[organization_id] = segment_quota
+            self._revisions.bump(organization_id)
 
     def clock_now(self) -> float | None:
         return self._clock
@@ -141,3 +172,7 @@ class MemoryStore:
             self._sessions.clear()
             self._by_org.clear()
             self._quotas.clear()
+            self._revisions.bump_all()
+
+    def revision(self, organization_id: str) -> int:
+        return self._revisions[organization_id]

@@ -53,6 +53,13 @@ def _uncapped_ready(record: SessionRecord, timings: Timings, at: float) -> int:
     return min(count, record.total_segments)
 
 
+def final_ready_count(record: SessionRecord, timings: Timings) -> int:
+    """How many segments the session will have made when nothing more can change, quota aside."""
+    if record.ended_at is None:
+        return record.total_segments
+    return _uncapped_ready(record, timings, record.ended_at)
+
+
 @dataclass(frozen=True)
 class QuotaLedger:
     """Who got the organization's first ``quota`` segments, and when the quota ran out."""
@@ -72,7 +79,9 @@ class QuotaLedger:
         made = {s.session_id: _uncapped_ready(s, timings, _horizon(s, now)) for s in sessions}
         if sum(made.values()) < quota:
             return cls(Counter(made), None)
-        events = heapq.merge(*(_events(s, n, timings, made[s.session_id]) for n, s in enumerate(sessions)))
+        events = heapq.merge(
+            *(segment_events(s, n, timings, made[s.session_id]) for n, s in enumerate(sessions))
+        )
         granted: Counter[str] = Counter()
         exhausted_at: float | None = None
         for n, (instant, _, _, _, session_id) in enumerate(events, start=1):
@@ -83,9 +92,12 @@ class QuotaLedger:
         return cls(granted, exhausted_at)
 
 
-def _events(
-    record: SessionRecord, stored: int, timings: Timings, count: int
-) -> Iterator[tuple[float, float, int, int, str]]:
+# (ready instant, started_at, position in the store, index, session id): the order of readiness.
+Event = tuple[float, float, int, int, str]
+
+
+def segment_events(record: SessionRecord, stored: int, timings: Timings, count: int) -> Iterator[Event]:
+    """The session's first ``count`` segments as ledger events, in readiness order."""
     for index in range(count):
         yield ready_time(record, timings, index), record.started_at, stored, index, record.session_id
 

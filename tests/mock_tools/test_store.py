@@ -115,6 +115,28 @@ def test_clear_forgets_sessions_and_quotas_but_not_the_clock(store: SessionStore
     store.add(_record(1))  # the id is free again
 
 
+def test_the_revision_counts_each_change_the_time_model_reads(store: SessionStore) -> None:
+    """The quota ledger is cached per organization and trusted only while its revision stands."""
+    first = _record(1)
+    assert store.revision("org_a") == 0
+    steps = [
+        (lambda: store.add(first), 1),
+        (lambda: store.end(first.session_id, 1500.0), 1),
+        (lambda: store.end(first.session_id, 1600.0), 0),  # the first end won: nothing changed
+        (lambda: store.promote(first.session_id, 0), 0),  # promotion is not read by the time model
+        (lambda: store.reschedule(first.session_id, 900.0), 1),
+        (lambda: store.set_quota("org_a", 5), 1),
+        (lambda: store.add(_record(2, "org_b")), 0),  # another organization
+        (lambda: store.save_clock(2000.0), 0),
+        (lambda: store.clear(), 1),
+    ]
+    for change, growth in steps:
+        before = store.revision("org_a")
+        change()
+        assert store.revision("org_a") == before + growth
+    assert store.revision("org_never_seen") == 1, "a clear changes every organization"
+
+
 def test_concurrent_writers_lose_nothing(store: SessionStore) -> None:
     def write(first: int) -> None:
         for n in range(first, first + 25):
