@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -32,7 +32,7 @@ from .quotas import apply_overrides, quota_view
 from .service import FocusService
 from .spec import Spec
 from .store import SessionRecord
-from .timeline import ACTIVE
+from .timeline import ACTIVE, QuotaLedger, progress
 from .validation import check, parse_json, read_limited
 
 PREFIX = "/__mock"
@@ -207,8 +207,36 @@ class ControlPlane:
         if wanted > state.ready_count:
             timings = self.service.config.timings
             offset = timings.first_segment_seconds + (wanted - 1) * timings.segment_interval_seconds
-            record = self.service.store.reschedule(session_id, round(self.service.clock.now() - offset, 3))
+            started_at = round(self.service.clock.now() - offset, 3)
+            losers = self.losers_if_stored(replace(record, started_at=started_at))
+            if losers:
+                raise _invalid(
+                    "ready_count",
+                    f"segments made this far back would take quota from {', '.join(losers)}, which already "
+                    "show them ready; a ready count never decreases (I7). Ask for fewer, or raise the quota",
+                )
+            record = self.service.store.reschedule(session_id, started_at)
         return JSONResponse(self.session_state(record))
+
+    def losers_if_stored(self, moved: SessionRecord) -> list[str]:
+        """The other sessions of ``moved``'s organization that would show fewer ready segments
+        if ``moved`` replaced the stored record: moving a start back reorders the quota ledger."""
+        service = self.service
+        now = service.clock.now()
+        organization = service.config.organization(moved.organization_id)
+        quota = organization.segment_quota if organization else 0
+        timings = service.config.timings
+        sessions = [
+            moved if s.session_id == moved.session_id else s
+            for s in service.store.in_organization(moved.organization_id)
+        ]
+        ledger = QuotaLedger.compute(sessions, quota, timings, now)
+        return [
+            s.session_id
+            for s in sessions
+            if s.session_id != moved.session_id
+            and progress(s, timings, now, ledger).ready_count < service.progress(s).ready_count
+        ]
 
     async def list_quotas(self, request: Request) -> Response:
         organizations = [
@@ -226,6 +254,13 @@ class ControlPlane:
                 {"organization_id": organization_id},
             )
         quota = (await self.body(request, "setQuota"))["segment_quota"]
+        used = quota_view(self.service, self.base_config, organization_id)["used"]
+        if quota < used:
+            raise _invalid(
+                "segment_quota",
+                f"must be at least {used}: that many segments are already ready, and a ready segment is "
+                "never taken back (I7). Set it to that to stop every running session now",
+            )
         self.service.store.set_quota(organization_id, quota)
         apply_overrides(self.service, self.base_config)
         return JSONResponse(quota_view(self.service, self.base_config, organization_id))
