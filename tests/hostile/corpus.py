@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-# Error codes, as the spec's error examples spell them (MALFORMED_REQUEST is the HTTP layer's).
+# Error codes, as the spec's error examples spell them; MALFORMED_REQUEST is the HTTP layer's
+# and CONTROL_PLANE_LOOPBACK_ONLY the control plane's.
 NOT_FOUND = "RESOURCE_NOT_FOUND"
 INVALID = "VALIDATION_ERROR"
 UNAUTHENTICATED = "AUTHENTICATION_REQUIRED"
@@ -28,6 +29,7 @@ FORBIDDEN = "ORGANIZATION_ACCESS_DENIED"
 NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 TOO_LARGE = "PAYLOAD_TOO_LARGE"
 MALFORMED = "MALFORMED_REQUEST"
+LOOPBACK_ONLY = "CONTROL_PLANE_LOOPBACK_ONLY"
 
 MAX_BODY = 1024 * 1024
 ALICE_KEY = "alice-dev-key"
@@ -647,6 +649,37 @@ AUTH = [
     ),
 ]
 
+CONTROL = [
+    Row(
+        "control-quota-below-what-is-made",
+        "PUT",
+        "/__mock/quotas/org_abc123",
+        fail(422, INVALID),
+        headers=JSON,
+        body=b'{"segment_quota": 1}',
+        field="segment_quota",
+        clause="I7",
+        fixed="200, and every session of the organization showed fewer ready segments than before",
+    ),
+    Row(
+        "control-forwarded-for-a-name",
+        "GET",
+        "/__mock/clock",
+        fail(403, LOOPBACK_ONLY),
+        headers=(("X-Forwarded-For", "unknown"),),
+        where=Where.WIRE,
+        fixed="200: a client named, not addressed, counted as loopback",
+    ),
+    Row(
+        "control-forwarded-for-a-remote-address",
+        "POST",
+        "/__mock/reset",
+        fail(403, LOOPBACK_ONLY),
+        headers=(("X-Forwarded-For", "203.0.113.9"),),
+        where=Where.WIRE,
+    ),
+]
+
 _LONGER = b"POST " + SESSIONS.encode() + b"?row=raw-content-length-longer-then-close HTTP/1.1\r\n"
 _POST = b"POST " + SESSIONS.encode() + b" HTTP/1.1\r\n" + HOST + KEY_LINE + JSON_LINE
 _GET = b"GET " + SESSIONS.encode() + b"/{session} HTTP/1.1\r\n" + HOST
@@ -757,7 +790,7 @@ WIRE_ONLY = [
     ),
 ]
 
-ROWS: list[Row] = [*BODIES, *PATHS, *_methods(), *AUTH, *WIRE_ONLY]
+ROWS: list[Row] = [*BODIES, *PATHS, *_methods(), *AUTH, *CONTROL, *WIRE_ONLY]
 
 
 @dataclass
