@@ -21,6 +21,12 @@ class Clock(Protocol):
     def now(self) -> float: ...
 
 
+# The last instant a virtual clock may reach. Instants are written as ISO 8601 dates, which
+# end with the year 9999, and segments fall due up to months after "now"; past this point an
+# answer could no longer be written at all.
+LATEST = 221_845_392_000.0  # 9000-01-01T00:00:00Z
+
+
 class RealClock:
     """Wall-clock time, in whole milliseconds so derived timestamps are exact."""
 
@@ -47,6 +53,8 @@ class VirtualClock:
         if seconds < 0:
             raise ValueError("a clock cannot move backwards")
         with self._lock:
+            if self._now + seconds > LATEST:
+                raise ValueError(f"a clock cannot pass {isoformat(LATEST)}; it is {isoformat(self._now)}")
             self._now = round(self._now + seconds, 3)
             return self._now
 
@@ -55,6 +63,8 @@ class VirtualClock:
         with self._lock:
             if instant < self._now:
                 raise ValueError("a clock cannot move backwards")
+            if instant > LATEST:
+                raise ValueError(f"a clock cannot pass {isoformat(LATEST)}")
             self._now = round(instant, 3)
             return self._now
 

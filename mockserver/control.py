@@ -170,7 +170,11 @@ class ControlPlane:
         clock = self.service.clock
         if not isinstance(clock, VirtualClock):
             raise _invalid("clock", "the clock is real; start focus-mock with --clock virtual")
-        self.service.store.save_clock(clock.advance(seconds))
+        try:
+            now = clock.advance(seconds)
+        except ValueError as exc:
+            raise _invalid("seconds", str(exc)) from None
+        self.service.store.save_clock(now)
         return JSONResponse(self.clock_state())
 
     async def reset(self, request: Request) -> Response:
