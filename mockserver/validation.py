@@ -106,12 +106,22 @@ def parse_json(content_type: str | None, body: bytes) -> Any:
         raise _fail("body", "is nested too deeply; send a flat JSON object") from None
 
 
+MAX_LISTED_PROBLEMS = 20
+
+
 def check(validator: jsonschema.Validator, value: Any) -> None:
-    """Raise 422 listing every problem, one ``{field, message}`` each, sorted by field."""
+    """Raise 422 listing the problems, one ``{field, message}`` each, sorted by field.
+
+    At most 20 are listed and the rest counted: a body of many thousand unknown
+    fields would otherwise get an answer many times its own size.
+    """
     problems = [item for error in validator.iter_errors(value) for item in _explain(error)]
     if problems:
-        unique = {(p["field"], p["message"]): p for p in problems}
-        raise errors.validation_failed(sorted(unique.values(), key=lambda p: p["field"]))
+        unique = sorted({(p["field"], p["message"]): p for p in problems}.values(), key=lambda p: p["field"])
+        error = errors.validation_failed(unique[:MAX_LISTED_PROBLEMS])
+        if len(unique) > MAX_LISTED_PROBLEMS:
+            error.system_message += f"; and {len(unique) - MAX_LISTED_PROBLEMS} more problems"
+        raise error
 
 
 def _explain(error: jsonschema.ValidationError) -> list[dict[str, str]]:
