@@ -189,6 +189,12 @@ BODIES = [
     _invalid("unknown-field-proto", b'{"goal": "focus", "target_minutes": 5, "__proto__": {}}', "__proto__"),
     _invalid("unknown-field-empty-name", b'{"goal": "focus", "target_minutes": 5, "": 1}', ""),
     _invalid("unknown-field-nul-name", b'{"goal": "focus", "target_minutes": 5, "\\u0000": 1}', "\x00"),
+    _invalid(
+        "unknown-fields-80k",
+        b"{" + b",".join(b'"k%d":0' % i for i in range(80_000)) + b"}",
+        "k0",
+        fixed="a 13 MB answer to an 870 kB body: every unknown field listed, twice",
+    ),
     _invalid("unknown-field-case", b'{"Goal": "focus", "goal": "focus", "target_minutes": 5}', "Goal"),
     # strings against the spec's patterns (I14)
     _invalid("goal-empty", b'{"goal": "", "target_minutes": 5}', "goal"),

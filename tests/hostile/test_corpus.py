@@ -51,6 +51,12 @@ def judge(row: Row, status: int, media_type: str, request_id: str | None, body: 
             assert row.field in fields, f"{row.id}: {row.field!r} not among {fields}"
 
 
+def bounded(row: Row, answer_bytes: int, request_bytes: int) -> None:
+    """An answer is never much larger than the request: hostile input must not be amplified."""
+    limit = 2 * request_bytes + 16 * 1024
+    assert answer_bytes <= limit, f"{row.id}: a {answer_bytes}-byte answer to a {request_bytes}-byte request"
+
+
 def envelope(body: Any, status: int, request_id: str | None, spec: Spec) -> None:
     """D10: the documented envelope, agreeing with the HTTP status and X-Request-ID."""
     problems = [error.message for error in spec.validator(ENVELOPE).iter_errors(body)]
@@ -68,6 +74,7 @@ def test_in_process(row: Row, in_process: tuple[CorpusClient, World], spec: Spec
     media_type = response.headers.get("content-type", "").split(";")[0]
     body = None if row.method == "HEAD" else response.json()
     judge(row, response.status_code, media_type, response.headers.get("x-request-id"), body, spec)
+    bounded(row, len(response.content), len(row.target) + len(row.body or b""))
 
 
 def render(row: Row, world: World) -> bytes:
@@ -94,7 +101,9 @@ def _json(answer: Answer) -> Any:
 @pytest.mark.parametrize("row", rows(Where.WIRE), ids=lambda row: row.id)
 def test_on_the_wire(row: Row, live: tuple[LiveMock, World], spec: Spec) -> None:
     mock, world = live
-    answers = exchange(mock.port, render(row, world), head=row.method == "HEAD", half_close=row.half_close)
+    request = render(row, world)
+    answers = exchange(mock.port, request, head=row.method == "HEAD", half_close=row.half_close)
+    bounded(row, sum(len(a.body) for a in answers), len(request))
     if not row.expect:
         assert answers == [], f"{row.id}: the client had left, yet it was answered"
         _wait_for_journal_entry(mock, row.id)
