@@ -2,18 +2,22 @@
 
 A built-in default lets the mock run with no file at all; ``--config`` replaces
 it. Files are checked against ``config_schema.yaml`` and for cross references,
-and a bad file is refused with the offending field named.
+and a bad file is refused with every offending field named, in file order, and
+what to write instead. A key is never repeated back: error messages end up in
+terminals, CI logs and bug reports.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
+from jsonschema import ValidationError
 
 from .patterns import SchemaValidator
 
@@ -81,12 +85,77 @@ def _field_name(path: Any) -> str:
     return name or "(top level)"
 
 
-def parse_config(data: Any) -> Config:
-    """Check ``data`` (as loaded from YAML) and build a :class:`Config`."""
+# A number as YAML 1.1 (PyYAML) reads it: ``1e3`` has no dot and ``1.0e3`` no exponent sign,
+# so both load as text.
+_NUMBER_TEXT = re.compile(r"[-+]?([0-9][0-9_]*\.?[0-9_]*|\.[0-9_]+)([eE][-+]?[0-9]+)?")
+
+
+def _position(data: Any, path: Iterable[Any]) -> tuple[int, ...]:
+    """Where ``path`` is in the file: each step's index among its mapping's keys or list's items."""
+    place: list[int] = []
+    node = data
+    for part in path:
+        if isinstance(node, dict):
+            keys = list(node)
+            place.append(keys.index(part) if part in node else len(keys))
+        else:
+            place.append(part if isinstance(part, int) else 0)
+        node = node[part]
+    return tuple(place)
+
+
+def _as_yaml_number(number: float, whole: bool) -> str:
+    """``number`` written so that YAML 1.1 reads it as one: in full, or with a dot and a signed exponent."""
+    in_full = str(int(number)) if number.is_integer() and abs(number) < 1e16 else None
+    if whole:
+        return in_full or f"{number:.0f}"
+    mantissa, exponent = f"{number:e}".split("e")
+    mantissa = mantissa.rstrip("0")
+    mantissa += "0" if mantissa.endswith(".") else ""
+    power = int(exponent)
+    scientific = f"{mantissa}e{'+' if power >= 0 else '-'}{abs(power)}"
+    return f"{in_full} or {scientific}" if in_full else scientific
+
+
+def _describe(error: ValidationError) -> str:
+    """What is wrong with one field and what to write instead, without showing a secret value."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    secret = bool(schema.get("writeOnly"))
+    must = schema.get("x-must")
+    value = error.instance
+    if error.validator == "pattern" and must:
+        return f"must {must}" if secret else f"must {must}, not {value!r}"
+    numeric = error.validator == "type" and error.validator_value in ("number", "integer")
+    if numeric and isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
+        whole = error.validator_value == "integer"
+        kind = "a whole number" if whole else "a number"
+        written = _as_yaml_number(float(value.replace("_", "")), whole)
+        return f"must be {kind} (YAML reads {value} as text; write {written})"
+    if secret:
+        return f"must {must} (written as text)" if must else "is not valid (the value is not shown)"
+    return error.message
+
+
+def _problems(data: Any) -> list[str]:
+    """Every way ``data`` breaks the schema, one line per field, in the order of the file."""
     validator = SchemaValidator(_schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
-    if error is not None:
-        raise ConfigError(f"{_field_name(error.absolute_path)}: {error.message}")
+    found = sorted(validator.iter_errors(data), key=lambda e: _position(data, e.absolute_path))
+    problems: list[str] = []
+    for error in found:
+        line = f"{_field_name(error.absolute_path)}: {_describe(error)}"
+        if line not in problems:
+            problems.append(line)
+    return problems
+
+
+def parse_config(data: Any) -> Config:
+    """Check ``data`` (as loaded from YAML) and build a :class:`Config`.
+
+    A file with several mistakes gets them all in one go, one per line.
+    """
+    problems = _problems(data)
+    if problems:
+        raise ConfigError("\n".join(problems))
 
     organizations = tuple(Organization(**o) for o in data["organizations"])
     known = {o.id for o in organizations}
@@ -149,5 +218,17 @@ def load_config(path: str | Path | None) -> Config:
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
+        raise ConfigError(f"config file {path} is not valid YAML: {_yaml_problem(exc)}") from None
     return parse_config(data)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """The parser's complaint and where, without the excerpt of the line it quotes:
+    that line may hold an API key."""
+    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
+        return str(exc)
+    mark = exc.problem_mark
+    text = f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem}"
+    if exc.context and exc.context_mark is not None:
+        text += f" ({exc.context} at line {exc.context_mark.line + 1})"
+    return text

@@ -202,3 +202,69 @@ def test_a_missing_file_is_refused_naming_it(tmp_path: Path) -> None:
 def test_a_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_config(tmp_path)
+
+
+def test_an_api_key_is_never_shown_in_an_error(tmp_path: Path) -> None:
+    """Regression: a key with a space was echoed back with the pattern it failed."""
+    message = refused(tmp_path, GOOD.replace("key-aaaa-1234", '"sk-live SECRET-1234567890"'))
+    assert message == "users[0].api_key: must be 8 to 256 printable ASCII characters without spaces"
+
+
+def test_an_api_key_that_is_not_text_is_not_shown_either(tmp_path: Path) -> None:
+    message = refused(tmp_path, GOOD.replace("key-aaaa-1234", "123456789"))
+    assert message.startswith("users[0].api_key: must be 8 to 256 printable")
+    assert "123456789" not in message
+
+
+def test_a_yaml_syntax_error_does_not_quote_the_line(tmp_path: Path) -> None:
+    """PyYAML's message repeats the offending line, which may be the one with the key."""
+    message = refused(tmp_path, GOOD.replace("api_key: key-aaaa-1234", "api_key: sk-live: SECRET-12345"))
+    assert "SECRET" not in message
+    assert "line 11, column 21: mapping values are not allowed here" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "segment_interval_seconds: 2.5",
+            "segment_interval_seconds: 1e3",
+            "timings.segment_interval_seconds: "
+            "must be a number (YAML reads 1e3 as text; write 1000 or 1.0e+3)",
+        ),
+        (
+            "first_segment_seconds: 1",
+            "first_segment_seconds: 1e-9",
+            "timings.first_segment_seconds: must be a number (YAML reads 1e-9 as text; write 1.0e-9)",
+        ),
+        (
+            "segment_quota: 7",
+            "segment_quota: 1e3",
+            "organizations[0].segment_quota: must be a whole number (YAML reads 1e3 as text; write 1000)",
+        ),
+    ],
+    ids=["1e3", "1e-9", "whole-1e3"],
+)
+def test_a_number_yaml_reads_as_text_is_explained(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    """PyYAML (YAML 1.1) loads ``1e3`` as a string; the message says how to write it instead."""
+    assert refused(tmp_path, GOOD.replace(old, new, 1)) == expected
+
+
+def test_the_suggested_spellings_are_read_as_numbers(tmp_path: Path) -> None:
+    text = GOOD.replace("segment_interval_seconds: 2.5", "segment_interval_seconds: 1.0e+3").replace(
+        "first_segment_seconds: 1", "first_segment_seconds: 1.0e-9"
+    )
+    assert load_config(write(tmp_path, text)).timings == Timings(1e-9, 1000)
+
+
+def test_every_mistake_is_reported_in_the_order_of_the_file(tmp_path: Path) -> None:
+    text = (
+        GOOD.replace("api_key: key-bbbb-1234", "api_key: short")
+        .replace("  - id: org_two", "  - id: org two")
+        .replace("segment_interval_seconds: 2.5", "segment_interval_seconds: 0")
+    )
+    assert refused(tmp_path, text).splitlines() == [
+        "timings.segment_interval_seconds: 0 is less than or equal to the minimum of 0",
+        "organizations[1].id: must be 1 to 64 letters, digits, '_' or '-', not 'org two'",
+        "users[1].api_key: must be 8 to 256 printable ASCII characters without spaces",
+    ]
