@@ -156,9 +156,12 @@ def test_the_access_log_keeps_one_line_per_request_whatever_the_path(live: tuple
     forged = "2026-01-01 focus_mock.access GET /forged 200 0.1ms req_forged"
     path = "/v1/music/org_abc123/focus/sessions/x%0D%0A" + forged.replace(" ", "%20")
     with mock.client() as client:
-        answer = client.get(path, headers={"X-API-Key": "alice-dev-key"})
-    trace_id = answer.headers["x-request-id"]
-    lines = [line for line in mock.log().splitlines() if trace_id in line or "req_forged" in line]
+        trace_id = client.get(path, headers={"X-API-Key": "alice-dev-key"}).headers["x-request-id"]
+        for _ in range(500):  # the line may be written just after the answer: wait for it, not for time
+            lines = [line for line in mock.log().splitlines() if trace_id in line or "req_forged" in line]
+            if lines:
+                break
+            client.get("/__mock/clock")
     assert len(lines) == 1, lines
     assert "/x%0D%0A2026-01-01%20focus_mock.access%20GET%20/forged" in lines[0]
 
