@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import re
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 import uvicorn
 
@@ -13,10 +15,44 @@ from .app import create_app
 from .clock import Clock, VirtualClock, make_clock
 from .config import Config, ConfigError, load_config
 from .scenarios import ScenarioError, apply_scenario, load_scenario
+from .server import GRACE_SECONDS, CannotListen, MockServer, Stopping, bind
 from .spec import Spec
 from .sqlite_store import SqliteStore, StateFileError
 from .store import MemoryStore, SessionStore
 from .transport import http_protocol
+
+# What a browser sends as Origin: scheme://host[:port], nothing after it (not even a slash).
+_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(:[0-9]{1,5})?")
+
+
+def port_number(text: str) -> int:
+    """A TCP port for ``--port``: 0 (any free port) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port; give 1 to 65535 (0: any free port)")
+    return port
+
+
+def origin(text: str) -> str:
+    """A browser origin for ``--cors-origin``, as the browser writes it, or ``*``."""
+    found = _ORIGIN.fullmatch(text)
+    if text != "*" and (found is None or int((found[2] or ":0")[1:]) > 65535):
+        hint = " (no trailing slash)" if text.endswith("/") else ""
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an origin; write scheme://host[:port]{hint}, "
+            "e.g. http://localhost:5173, or '*' for any"
+        )
+    return text
+
+
+def package_version() -> str:
+    try:
+        return version("focus-contract")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,8 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="focus-mock",
         description="A stateful mock of the Aitronos Focus Sessions API.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=4010, help="port to listen on (default: %(default)s)")
+    parser.add_argument(
+        "--port",
+        type=port_number,
+        default=4010,
+        help="port to listen on; 0 picks a free one (default: %(default)s)",
+    )
     parser.add_argument(
         "--config", metavar="PATH", help="YAML file with users, organizations, timings, quotas"
     )
@@ -43,10 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--scenario", metavar="PATH", help="YAML file of sessions to create at start-up (on an empty state)"
     )
-    parser.add_argument(
+    reach = parser.add_mutually_exclusive_group()
+    reach.add_argument(
         "--no-control", dest="control", action="store_false", help="remove the /__mock control plane"
     )
-    parser.add_argument(
+    reach.add_argument(
         "--control-from-anywhere",
         action="store_true",
         help="let clients on other machines use the control plane (default: loopback only)",
@@ -55,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--cors-origin",
         dest="cors_origins",
         metavar="ORIGIN",
+        type=origin,
         action="append",
         help="a browser origin allowed to call the mock; repeat for more, '*' for any "
         "(default: any http://localhost, 127.0.0.1 or [::1] origin)",
@@ -100,21 +144,34 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as exc:
-        print(f"focus-mock: bad configuration: {exc}", file=sys.stderr)
+        problems = str(exc).splitlines()
+        shown = problems[0] if len(problems) == 1 else "\n  " + "\n  ".join(problems)
+        print(f"focus-mock: bad configuration: {shown}", file=sys.stderr)
         return 2
     try:
         scenario = load_scenario(args.scenario, config, spec) if args.scenario else None
     except ScenarioError as exc:
         print(f"focus-mock: bad scenario: {exc}", file=sys.stderr)
         return 2
+    store: SessionStore = MemoryStore()
     try:
-        store: SessionStore = SqliteStore(args.state) if args.state else MemoryStore()
+        if args.state:
+            state_file = SqliteStore(args.state)
+            state_file.check_written_with(args.clock, config)
+            store = state_file
     except StateFileError as exc:
         print(f"focus-mock: {exc}", file=sys.stderr)
         return 2
+    try:
+        sock = bind(args.host, args.port)
+    except CannotListen as exc:
+        print(f"focus-mock: {exc}", file=sys.stderr)
+        return 1
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     logging.getLogger("focus_mock.access").setLevel(logging.WARNING if args.quiet else logging.INFO)
+    logging.getLogger("focus_mock.access").setLevel(logging.WARNING if args.quiet else logging.INFO)
     clock = restore_clock(args.clock, store)
+    stopping = Stopping()
     app = create_app(
         config,
         clock,
@@ -123,9 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         control=args.control,
         control_from_anywhere=args.control_from_anywhere,
         cors_origins=args.cors_origins,
+        sleep=stopping.sleep,
     )
     host = f"[{args.host}]" if ":" in args.host else args.host
-    base_url = f"http://{host}:{args.port}"
+    base_url = f"http://{host}:{sock.getsockname()[1]}"
     notes = [f"Docs: {base_url}/docs"]
     if args.control:
         reach = "any client" if args.control_from_anywhere else "loopback clients only"
@@ -140,21 +198,23 @@ def main(argv: list[str] | None = None) -> int:
             apply_scenario(scenario, app.state.service, config)
             notes.append(f"Scenario: {len(scenario)} sessions from {args.scenario}")
     print(describe(config, clock.kind, base_url, notes), flush=True)
-    server = uvicorn.Server(
+    server = MockServer(
         uvicorn.Config(
             app,
             host=args.host,
-            port=args.port,
+            port=sock.getsockname()[1],
             access_log=False,
             log_level="info",
             lifespan="off",
             http=http_protocol(clock),
-        )
+            timeout_graceful_shutdown=GRACE_SECONDS,
+        ),
+        stopping,
     )
     # uvicorn shuts down cleanly on Ctrl-C, then raises it again for the caller: that is the
     # normal way to stop the mock, not a failure, so it ends with 0 and no traceback.
     with contextlib.suppress(KeyboardInterrupt):
-        server.run()
+        server.run(sockets=[sock])
     return 0 if server.started or not server.should_exit else 1
 
 

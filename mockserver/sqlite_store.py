@@ -6,6 +6,12 @@ in WAL mode with ``synchronous=FULL``: each commit is on disk, not just in the
 OS cache, which is what survives a SIGKILL *and* a power cut. One connection
 serves all threads, behind a lock, so every method stays atomic like the
 in-memory store's.
+
+Stored facts only mean the same thing under the same clock and world: a
+session started at a virtual clock's time is somewhere else entirely on the wall
+clock, and one of an organization the configuration no longer has is capped at
+a quota of nothing. So the file also records which clock, organizations and timings wrote
+it, and a start with others is refused while the file holds anything.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from .config import Config
 from .store import Revisions, SessionRecord
 
 SCHEMA = """
@@ -92,6 +99,33 @@ class SqliteStore:
             raise StateFileError(
                 f"{self.path} has state format {row[0]}; this focus-mock reads {SCHEMA_VERSION}"
             )
+
+    def check_written_with(self, clock_kind: str, config: Config) -> None:
+        """Refuse to go on with another clock or world than the one that wrote the file's contents.
+
+        An empty file (new, or after a reset) simply takes on the new ones.
+        """
+        now = written_with(clock_kind, config)
+        with self._lock, self._transaction():
+            rows = self._db.execute("SELECT key, value FROM meta WHERE key LIKE 'written_with.%'").fetchall()
+            before = {key.removeprefix("written_with."): value for key, value in rows}
+            holds = self._db.execute(
+                "SELECT EXISTS (SELECT 1 FROM sessions) OR EXISTS (SELECT 1 FROM quotas)"
+            ).fetchone()[0]
+            changed = [name for name in now if name in before and before[name] != now[name]]
+            if changed and holds:
+                then = "; ".join(before[name] for name in changed)
+                instead = "; ".join(now[name] for name in changed)
+                raise StateFileError(
+                    f"{self.path} was written with {then}, but this start has {instead}. "
+                    "Start focus-mock with the same --clock and --config as before, "
+                    f"or delete {self.path} (or choose another --state) to start afresh"
+                )
+            for name, value in now.items():
+                self._db.execute(
+                    "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (f"written_with.{name}", value),
+                )
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
@@ -218,6 +252,19 @@ class SqliteStore:
 
     def revision(self, organization_id: str) -> int:
         return self._revisions[organization_id]
+
+
+def written_with(clock_kind: str, config: Config) -> dict[str, str]:
+    """What stored sessions depend on, each as the words that tell a user which option to repeat."""
+    timings = config.timings
+    return {
+        "clock": f"--clock {clock_kind}",
+        "organizations": "organizations " + ", ".join(sorted(o.id for o in config.organizations)),
+        "timings": (
+            f"segments first after {timings.first_segment_seconds:g}s, "
+            f"then every {timings.segment_interval_seconds:g}s"
+        ),
+    }
 
 
 class _Transaction:

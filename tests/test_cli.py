@@ -20,6 +20,8 @@ import httpx
 import pytest
 from world import ALICE, BOB, CAROL, ORG, OTHER_ORG, key, session_path, sessions_path
 
+from mockserver.cli import main
+
 REPO = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 20
 STOP_SECONDS = 10
@@ -189,3 +191,53 @@ def test_a_virtual_clock_is_driven_over_http(run_mock: type[MockProcess]) -> Non
     assert after["segments"][0]["ready_at"] == session["next_ready_at"]
     assert after["segments"][0]["audio_url"].startswith(mock.base_url + "/")
     assert not mock.access_lines(), "--quiet still logged requests"
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "65536", "http"])
+def test_a_port_out_of_range_is_a_usage_error(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: 70000 printed the banner, then an OverflowError traceback."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["--port", port])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --port:" in err and "Traceback" not in err
+
+
+def test_a_busy_port_is_one_line_and_no_banner(capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: the banner said "listening" before uvicorn failed with [Errno 98]."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--host", "127.0.0.1", "--port", str(port)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"focus-mock: port {port} is in use; pick another with --port\n"
+
+
+def test_port_0_announces_the_port_it_got() -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "--host", "127.0.0.1", "--port", "0", "--quiet"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()  # the banner is printed once the port is bound
+        found = re.search(r"listening on http://127\.0\.0\.1:(\d+) ", first)
+        assert found and found[1] != "0", first
+        answer = httpx.get(
+            f"http://127.0.0.1:{found[1]}/__mock/clock", timeout=STARTUP_SECONDS, trust_env=False
+        )
+        assert answer.status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.communicate(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()

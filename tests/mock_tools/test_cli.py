@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -26,17 +27,57 @@ def test_defaults_keep_the_control_plane_on_and_state_in_memory() -> None:
 def test_flags() -> None:
     args = build_parser().parse_args(
         [
-            *("--no-control", "--control-from-anywhere", "--state", "f.db", "--scenario", "s.yaml"),
+            *("--no-control", "--state", "f.db", "--scenario", "s.yaml"),
             *("--cors-origin", "http://a.test", "--cors-origin", "http://b.test"),
         ]
     )
     assert (args.control, args.control_from_anywhere, args.state, args.scenario) == (
         False,
-        True,
+        False,
         "f.db",
         "s.yaml",
     )
     assert args.cors_origins == ["http://a.test", "http://b.test"]
+
+
+def _usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as stopped:
+        build_parser().parse_args(argv)
+    assert stopped.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_no_control_and_control_from_anywhere_contradict_each_other(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    err = _usage_error(["--no-control", "--control-from-anywhere"], capsys)
+    assert "not allowed with argument --no-control" in err
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://localhost:5173", "https://design.example.com", "http://[::1]:3000", "app://x", "*"]
+)
+def test_a_cors_origin_is_scheme_host_and_port(origin: str) -> None:
+    assert build_parser().parse_args(["--cors-origin", origin]).cors_origins == [origin]
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["not a url", "localhost:5173", "http://localhost:5173/", "http://a.test/app", "http://a:99999", ""],
+)
+def test_anything_else_is_not_an_origin(origin: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: ``--cors-origin 'not a url'`` was accepted and then matched no browser."""
+    err = _usage_error(["--cors-origin", origin], capsys)
+    assert "is not an origin; write scheme://host[:port]" in err
+    if origin.endswith("/"):
+        assert "no trailing slash" in err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        build_parser().parse_args(["--version"])
+    assert stopped.value.code == 0
+    assert re.fullmatch(r"focus-mock .+\n", capsys.readouterr().out)
 
 
 def test_a_bad_scenario_is_refused_before_listening(

@@ -13,12 +13,18 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
-from .conftest import ALICE, SESSIONS, free_port
+from mockserver.cli import main
+from mockserver.config import Config, Timings, load_config
+from mockserver.sqlite_store import SqliteStore, StateFileError
+from mockserver.store import SessionRecord
+
+from .conftest import ALICE, SESSIONS, START, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,3 +99,78 @@ def test_without_state_a_restart_starts_empty(tmp_path: Path) -> None:
         os.kill(process.pid, signal.SIGKILL)
     with focus_mock("--clock", "virtual") as (client, _):
         assert client.get(f"{SESSIONS}/{session_id}", headers=ALICE).status_code == 404
+
+
+def _state_with_a_session(path: Path, clock_kind: str, config: Config) -> None:
+    store = SqliteStore(path)
+    store.check_written_with(clock_kind, config)
+    store.add(SessionRecord("mfocus_0000000000a1", "org_xyz789", "usr_carol", "focus", "studio", 60, START))
+    store.close()
+
+
+def _one_organization(tmp_path: Path) -> Path:
+    path = tmp_path / "world.yaml"
+    path.write_text(
+        "organizations: [{id: org_abc123}]\n"
+        "users: [{id: usr_alice, api_key: alice-dev-key, organizations: [org_abc123]}]\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_another_clock_is_refused_saying_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: --clock virtual, then real, silently moved every stored session decades."""
+    state = tmp_path / "f.db"
+    _state_with_a_session(state, "virtual", load_config(None))
+    assert main(["--state", str(state), "--clock", "real"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == (
+        f"focus-mock: {state} was written with --clock virtual, but this start has --clock real. "
+        "Start focus-mock with the same --clock and --config as before, "
+        f"or delete {state} (or choose another --state) to start afresh"
+    )
+
+
+def test_another_set_of_organizations_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: sessions of an organization missing from the new config showed stopped_cap."""
+    state = tmp_path / "f.db"
+    _state_with_a_session(state, "virtual", load_config(None))
+    assert (
+        main(["--state", str(state), "--clock", "virtual", "--config", str(_one_organization(tmp_path))]) == 2
+    )
+    err = capsys.readouterr().err
+    assert (
+        "written with organizations org_abc123, org_xyz789, but this start has organizations org_abc123"
+        in err
+    )
+
+
+def test_other_timings_are_refused(tmp_path: Path) -> None:
+    state = tmp_path / "f.db"
+    _state_with_a_session(state, "virtual", load_config(None))
+    slower = replace(load_config(None), timings=Timings(3, 120))
+    with pytest.raises(
+        StateFileError, match=r"first after 3s, then every 10s, but this start has .* every 120s"
+    ):
+        SqliteStore(state).check_written_with("virtual", slower)
+
+
+def test_the_same_clock_and_world_are_accepted(tmp_path: Path) -> None:
+    state = tmp_path / "f.db"
+    _state_with_a_session(state, "virtual", load_config(None))
+    SqliteStore(state).check_written_with("virtual", load_config(None))
+
+
+def test_an_empty_state_file_takes_on_a_new_clock_and_world(tmp_path: Path) -> None:
+    """Nothing stored depends on them, e.g. after ``POST /__mock/reset``."""
+    state = tmp_path / "f.db"
+    _state_with_a_session(state, "virtual", load_config(None))
+    store = SqliteStore(state)
+    store.clear()
+    store.check_written_with("real", load_config(None))
+    store.close()
+    _state_with_a_session(state, "real", load_config(None))
+    with pytest.raises(StateFileError, match="written with --clock real"):
+        SqliteStore(state).check_written_with("virtual", load_config(None))

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 import pytest
+import uvicorn
 
-from .conftest import ALICE, SESSIONS, Sleeps, start_session
+from mockserver.app import create_app
+from mockserver.clock import VirtualClock
+from mockserver.server import MockServer, Stopping, bind
+
+from .conftest import ALICE, SESSIONS, SPEC, Sleeps, start_session
 from .forced import CALLS, assert_documented_forced_error, call, error_statuses
 
 CASES = [(op, status) for op in CALLS for status in error_statuses(op)]
@@ -87,3 +94,42 @@ def test_prefer_is_journaled_as_forced(client: httpx.Client) -> None:
         "Prefer",
         403,
     )
+
+
+def test_stopping_the_server_ends_a_delay_and_still_answers(clock: VirtualClock) -> None:
+    """Regression: Ctrl-C during ``Prefer: delay=120000`` kept the mock "waiting for connections
+    to close", and a second Ctrl-C answered a plain-text 500 with a traceback."""
+    stopping = Stopping()
+    delaying = threading.Event()
+
+    async def sleep(seconds: float) -> None:
+        delaying.set()
+        await stopping.sleep(seconds)
+
+    sock = bind("127.0.0.1", 0)
+    app = create_app(clock=clock, spec=SPEC, sleep=sleep)
+    server = MockServer(uvicorn.Config(app, log_level="warning", lifespan="off"), stopping)
+    running = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    running.start()
+    answers: list[httpx.Response] = []
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}{SESSIONS}"
+    body = {"goal": "focus", "target_minutes": 10}
+    headers = {**ALICE, "Prefer": "delay=120000"}
+    asking = threading.Thread(
+        target=lambda: answers.append(
+            httpx.post(url, json=body, headers=headers, timeout=30, trust_env=False)
+        )
+    )
+    asking.start()
+    try:
+        assert delaying.wait(timeout=15), "the request never reached its delay"
+        server.should_exit = True  # what Ctrl-C does
+        asking.join(timeout=30)
+        running.join(timeout=30)
+    finally:
+        server.should_exit = server.force_exit = True
+        sock.close()
+    assert not running.is_alive(), "the server did not stop"
+    (answer,) = answers
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["status"] == "active" and answer.headers["X-Request-ID"].startswith("req_")
