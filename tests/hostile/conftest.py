@@ -70,7 +70,7 @@ def in_process(spec: Spec, control_document: Spec) -> Iterator[tuple[CorpusClien
         yield client, _world(client)
 
 
-@pytest.fixture(scope="module", params=http_parsers())
+@pytest.fixture(scope="package", params=http_parsers())
 def live(request: pytest.FixtureRequest) -> Iterator[tuple[LiveMock, World]]:
     """A real focus-mock on the h11 parser, and one on httptools where it is installed."""
     with LiveMock("--clock", "virtual", http=request.param, quiet=False) as mock, mock.client() as client:
