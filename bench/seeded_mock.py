@@ -15,6 +15,7 @@ import sys
 import uvicorn
 
 from bench.seeding import seeded_records
+from mockserver.access_log import AccessLog
 from mockserver.app import create_app
 from mockserver.clock import RealClock
 from mockserver.config import load_config
@@ -29,12 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
-    logging.getLogger("focus_mock.access").setLevel(logging.WARNING if args.quiet else logging.INFO)
     clock = RealClock()
     store = MemoryStore()
     for record in seeded_records(args.sessions, clock.now()):
         store.add(record)
-    app = create_app(load_config(None), clock, store)
+    app = create_app(
+        load_config(None), clock, store, log_request=None if args.quiet else AccessLog(sys.stderr)
+    )
     print(f"seeded mock: {args.sessions} sessions on 127.0.0.1:{args.port}", flush=True)
     server = uvicorn.Server(
         uvicorn.Config(

@@ -20,8 +20,8 @@ from .cors import cors_middleware
 from .docs import DOCS_PATH, docs_routes
 from .faults import FaultBook
 from .forcing import ForcedAnswers, Sleep
-from .gateway import Gateway
-from .handlers import AUDIO_PATH, api_routes
+from .gateway import Gateway, RequestLogger
+from .handlers import AUDIO_PATH, ApiDispatch, api_handlers, api_routes
 from .identity import Identities
 from .journal import Journal
 from .quotas import apply_overrides
@@ -54,12 +54,14 @@ def create_app(
     control_from_anywhere: bool = False,
     cors_origins: Sequence[str] | None = None,
     sleep: Sleep | None = None,
+    log_request: RequestLogger | None = None,
 ) -> Starlette:
     """The mock as an ASGI app.
 
     ``control`` adds the ``/__mock`` control plane (loopback clients only unless
     ``control_from_anywhere``); ``cors_origins`` replaces the default of any
-    localhost origin; ``sleep`` replaces ``asyncio.sleep`` for forced delays.
+    localhost origin; ``sleep`` replaces ``asyncio.sleep`` for forced delays;
+    ``log_request`` gets one call per request (see :mod:`mockserver.access_log`).
     """
     spec = spec or Spec.load()
     config = config or load_config(None)
@@ -78,7 +80,10 @@ def create_app(
     identities = Identities(config.users)
     faults = FaultBook()
     journal = Journal(clock, skip_prefixes=(CONTROL_PREFIX + "/", DOCS_PATH, "/openapi."))
-    routes = api_routes(spec, service) + audio_routes(AUDIO_PATH) + docs_routes(spec, config, control=control)
+    handlers = api_handlers(spec, service)
+    routes = (
+        api_routes(spec, handlers) + audio_routes(AUDIO_PATH) + docs_routes(spec, config, control=control)
+    )
     methods = {op.method for op in spec.operations.values()}
     open_prefixes: tuple[str, ...] = (AUDIO_PATH + "/", DOCS_PATH + "/")
     if control:
@@ -100,8 +105,10 @@ def create_app(
                 open_prefixes=open_prefixes,
                 open_paths=OPEN_PATHS,
                 on_complete=journal.observe if control else None,
+                log_request=log_request,
             ),
             Middleware(ForcedAnswers, spec=spec, faults=faults if control else None, sleep=sleep),
+            Middleware(ApiDispatch, handlers=handlers),
         ],
     )
     app.router.redirect_slashes = False

@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import uvicorn
 
+from .access_log import AccessLog
 from .app import create_app
 from .clock import Clock, VirtualClock, make_clock
 from .config import Config, ConfigError, load_config
@@ -168,8 +169,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"focus-mock: {exc}", file=sys.stderr)
         return 1
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
-    logging.getLogger("focus_mock.access").setLevel(logging.WARNING if args.quiet else logging.INFO)
-    logging.getLogger("focus_mock.access").setLevel(logging.WARNING if args.quiet else logging.INFO)
     clock = restore_clock(args.clock, store)
     stopping = Stopping()
     app = create_app(
@@ -180,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         control=args.control,
         control_from_anywhere=args.control_from_anywhere,
         cors_origins=args.cors_origins,
+        log_request=None if args.quiet else AccessLog(sys.stderr),
         sleep=stopping.sleep,
     )
     host = f"[{args.host}]" if ":" in args.host else args.host

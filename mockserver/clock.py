@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Protocol
 
 
@@ -77,6 +78,7 @@ def make_clock(kind: str) -> RealClock | VirtualClock:
     raise ValueError(f"unknown clock {kind!r}: use 'real' or 'virtual'")
 
 
+@lru_cache(maxsize=8192)  # the same ready instants are shown again on every poll of a session
 def isoformat(instant: float) -> str:
     """ISO 8601 in UTC with a ``Z``; milliseconds only when the instant has them."""
     moment = datetime.fromtimestamp(instant, tz=UTC)

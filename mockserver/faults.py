@@ -80,6 +80,11 @@ class FaultBook:
             self._faults.append(fault)
             return fault
 
+    @property
+    def armed(self) -> bool:
+        """Whether any fault is armed: lets a request skip the lock when none is."""
+        return bool(self._faults)
+
     def list(self) -> list[Fault]:
         with self._lock:
             return list(self._faults)

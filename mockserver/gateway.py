@@ -9,13 +9,12 @@ to ``on_complete`` (the request journal), once, whatever happened.
 from __future__ import annotations
 
 import logging
+import os
 import re
-import secrets
 import time
 from collections.abc import Callable
 from urllib.parse import quote, unquote
 
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,23 +23,30 @@ from . import errors
 from .identity import Identities
 from .validation import check_declared_length
 
-access_log = logging.getLogger("focus_mock.access")
 error_log = logging.getLogger("focus_mock.error")
 
 ErrorRenderer = Callable[[errors.ApiError, str], Response]
+# method, path (already made loggable), status, milliseconds, trace id
+RequestLogger = Callable[[str, str, int, float, str], None]
 
 
 def new_trace_id() -> str:
-    return "req_" + secrets.token_hex(10)
+    return "req_" + os.urandom(10).hex()
 
 
 _ABSOLUTE_FORM = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
+_LOG_SAFE = "/:@!$&'()*+,;="
+_NOTHING_TO_QUOTE = re.compile(r"[A-Za-z0-9_.~\-" + re.escape(_LOG_SAFE) + r"]*\Z")
+
+
 def loggable(path: str) -> str:
     """The path percent-encoded again, as one token: a decoded ``%0A`` or space in it
     could otherwise end the log line early and forge the next one."""
-    return quote(path, safe="/:@!$&'()*+,;=", errors="backslashreplace")
+    if _NOTHING_TO_QUOTE.match(path):
+        return path  # what quote() would give back unchanged
+    return quote(path, safe=_LOG_SAFE, errors="backslashreplace")
 
 
 def client_path(scope: Scope) -> str:
@@ -55,7 +61,10 @@ def client_path(scope: Scope) -> str:
     h11 parser hands on the whole URL.
     """
     path: str = scope["path"]
-    raw: bytes = (scope.get("raw_path") or path.encode("utf-8", "surrogateescape")).split(b"?", 1)[0]
+    raw_path: bytes | None = scope.get("raw_path")
+    if raw_path and b"%" not in raw_path and path.startswith("/"):
+        return path  # the common case: no escapes to read again, and not an absolute URL
+    raw: bytes = (raw_path or path.encode("utf-8", "surrogateescape")).split(b"?", 1)[0]
     if _ABSOLUTE_FORM.match(path):
         path = "/" + path.split("://", 1)[1].partition("/")[2]
         raw = b"/" + raw.split(b"://", 1)[-1].partition(b"/")[2]
@@ -75,6 +84,7 @@ class Gateway:
         open_prefixes: tuple[str, ...] = (),
         open_paths: frozenset[str] = frozenset(),
         on_complete: Callable[[Scope, int, float], None] | None = None,
+        log_request: RequestLogger | None = None,
     ) -> None:
         self.app = app
         self.identities = identities
@@ -82,12 +92,14 @@ class Gateway:
         self.open_prefixes = open_prefixes
         self.open_paths = open_paths
         self.on_complete = on_complete
+        self.log_request = log_request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         trace_id = new_trace_id()
+        trace_header = (b"x-request-id", trace_id.encode())
         state = scope.setdefault("state", {})
         state["trace_id"] = trace_id
         started = time.perf_counter()
@@ -97,20 +109,26 @@ class Gateway:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message).append("X-Request-ID", trace_id)
+                message["headers"] = [*message.get("headers", ()), trace_header]
             await send(message)
 
         try:
             path = scope["path"] = client_path(scope)
             if path not in self.open_paths and not path.startswith(self.open_prefixes):
-                headers = Headers(scope=scope)
+                keys: list[bytes] = []
+                content_length: bytes | None = None
+                for name, value in scope["headers"]:
+                    if name == b"x-api-key":
+                        keys.append(value)
+                    elif name == b"content-length" and content_length is None:
+                        content_length = value
                 # Two keys name two callers: which one is meant is not for the mock to guess.
-                keys = headers.getlist("x-api-key")
-                user = self.identities.authenticate(keys[0] if len(keys) == 1 else None)
+                user = self.identities.authenticate(keys[0].decode("latin-1") if len(keys) == 1 else None)
                 if user is None:
                     raise errors.unauthorized()
                 state["user"] = user
-                check_declared_length(headers.get("content-length"))
+                if content_length is not None:
+                    check_declared_length(content_length.decode("latin-1"))
             await self.app(scope, receive, send_with_trace)
         except ClientDisconnect:
             pass  # the client left before its body arrived: no one to answer, and no server fault
@@ -127,8 +145,7 @@ class Gateway:
             await self.render_error(errors.internal_error(), trace_id)(scope, receive, send_with_trace)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
-            access_log.info(
-                "%s %s %s %.1fms %s", scope["method"], loggable(scope["path"]), status, elapsed_ms, trace_id
-            )
+            if self.log_request is not None:
+                self.log_request(scope["method"], loggable(scope["path"]), status, elapsed_ms, trace_id)
             if self.on_complete is not None:
                 self.on_complete(scope, status, elapsed_ms)

@@ -1,78 +1,141 @@
 """HTTP endpoints of the public API: request in, service call, JSON out.
 
 Routes come from the spec's paths; each ``operationId`` maps to one handler here.
+Handlers are plain ASGI callables: :class:`ApiDispatch` calls them straight
+after :class:`~mockserver.forcing.ForcedAnswers` has named the operation, so an
+API request does not also walk Starlette's router. The same handlers sit in the
+router's ``Route`` list, which keeps ``405`` for a known path with another method
+and gives tools the usual list of routes.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
-import jsonschema
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .config import User
 from .service import FocusService
 from .spec import Spec
-from .validation import check, parse_json, read_limited
+from .validation import RequestValidator, parse_json, read_body
 
 AUDIO_PATH = "/__audio"
 
+Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
+Header = tuple[bytes, bytes]
 
-def _caller(request: Request, service: FocusService) -> tuple[User, str]:
-    user: User = request.state.user
-    organization_id = request.path_params["organization_id"]
+# What Starlette's JSONResponse writes (compact, UTF-8, no NaN), with one encoder made once.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+async def send_json(send: Send, content: Any, status: int = 200, headers: Iterable[Header] = ()) -> None:
+    """The two ASGI messages of a JSON answer, headers as ``JSONResponse`` orders them."""
+    body = _ENCODER.encode(content).encode("utf-8")
+    raw_headers = [
+        *headers,
+        (b"content-length", str(len(body)).encode()),
+        (b"content-type", b"application/json"),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _caller(scope: Scope, service: FocusService) -> tuple[User, str]:
+    user: User = scope["state"]["user"]
+    organization_id = scope["path_params"]["organization_id"]
     service.require_member(user, organization_id)
     return user, organization_id
 
 
-def _audio_base(request: Request) -> str:
-    host, port = request.scope.get("server") or ("localhost", None)
+def _audio_base(scope: Scope) -> str:
+    host, port = scope.get("server") or ("localhost", None)
     host = f"[{host}]" if ":" in host else host
     authority = host if port in (None, 80) else f"{host}:{port}"
     return f"http://{authority}{AUDIO_PATH}"
 
 
-def api_routes(spec: Spec, service: FocusService) -> list[Route]:
-    start_validator: jsonschema.Validator = spec.validator(spec.request_body_pointer("startFocusSession"))
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope["headers"]:
+        if name == wanted:
+            return value.decode("latin-1")
+    return None
 
-    async def start_focus_session(request: Request) -> JSONResponse:
-        user, organization_id = _caller(request, service)
-        body = parse_json(request.headers.get("content-type"), await read_limited(request.stream()))
-        check(start_validator, body)
-        session = service.start(user, organization_id, body, _audio_base(request))
-        location = f"{request.url.path.rstrip('/')}/{session['session_id']}"
-        return JSONResponse(session, status_code=201, headers={"Location": location})
 
-    async def get_focus_session(request: Request) -> JSONResponse:
-        user, organization_id = _caller(request, service)
-        session_id = request.path_params["session_id"]
-        return JSONResponse(service.get(user, organization_id, session_id, _audio_base(request)))
+def api_handlers(spec: Spec, service: FocusService) -> dict[str, Handler]:
+    """One ASGI handler per ``operationId`` of the spec."""
+    start_validator = RequestValidator(spec, spec.request_body_pointer("startFocusSession"))
 
-    async def end_focus_session(request: Request) -> JSONResponse:
-        user, organization_id = _caller(request, service)
-        session_id = request.path_params["session_id"]
-        return JSONResponse(service.end(user, organization_id, session_id, _audio_base(request)))
+    async def start_focus_session(scope: Scope, receive: Receive, send: Send) -> None:
+        user, organization_id = _caller(scope, service)
+        body = parse_json(_header(scope, b"content-type"), await read_body(receive))
+        start_validator.check(body)
+        session = service.start(user, organization_id, body, _audio_base(scope))
+        # The path matched the start route for one of the caller's organizations, so it is
+        # already what Request.url.path would give.
+        location = f"{scope['path'].rstrip('/')}/{session['session_id']}"
+        await send_json(send, session, 201, [(b"location", location.encode("latin-1"))])
 
-    async def promote_focus_segment(request: Request) -> JSONResponse:
-        user, organization_id = _caller(request, service)
-        params: dict[str, Any] = request.path_params
+    async def get_focus_session(scope: Scope, receive: Receive, send: Send) -> None:
+        user, organization_id = _caller(scope, service)
+        session_id = scope["path_params"]["session_id"]
+        await send_json(send, service.get(user, organization_id, session_id, _audio_base(scope)))
+
+    async def end_focus_session(scope: Scope, receive: Receive, send: Send) -> None:
+        user, organization_id = _caller(scope, service)
+        session_id = scope["path_params"]["session_id"]
+        await send_json(send, service.end(user, organization_id, session_id, _audio_base(scope)))
+
+    async def promote_focus_segment(scope: Scope, receive: Receive, send: Send) -> None:
+        user, organization_id = _caller(scope, service)
+        params: dict[str, Any] = scope["path_params"]
         segment = service.promote(
-            user, organization_id, params["session_id"], params["segment_id"], _audio_base(request)
+            user, organization_id, params["session_id"], params["segment_id"], _audio_base(scope)
         )
-        return JSONResponse(segment)
+        await send_json(send, segment)
 
-    endpoints = {
+    handlers: dict[str, Handler] = {
         "startFocusSession": start_focus_session,
         "getFocusSession": get_focus_session,
         "endFocusSession": end_focus_session,
         "promoteFocusSegment": promote_focus_segment,
     }
-    missing = set(spec.operations) ^ set(endpoints)
+    missing = set(spec.operations) ^ set(handlers)
     if missing:
         raise RuntimeError(f"spec and handlers disagree on operations: {sorted(missing)}")
+    return handlers
+
+
+class _Endpoint:
+    """A handler as Starlette's ``Route`` takes a raw ASGI app (a function it would call with a Request)."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.handler(scope, receive, send)
+
+
+def api_routes(spec: Spec, handlers: Mapping[str, Handler]) -> list[Route]:
     return [
-        Route(op.path, endpoints[op.operation_id], methods=[op.method], name=op.operation_id)
+        Route(op.path, _Endpoint(handlers[op.operation_id]), methods=[op.method], name=op.operation_id)
         for op in spec.operations.values()
     ]
+
+
+class ApiDispatch:
+    """Answers a request :class:`~mockserver.forcing.ForcedAnswers` has matched to an operation;
+    hands every other request on to the router."""
+
+    def __init__(self, app: ASGIApp, *, handlers: Mapping[str, Handler]) -> None:
+        self.app = app
+        self.handlers = handlers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        operation_id = scope["state"].get("operation_id") if scope["type"] == "http" else None
+        if operation_id is None:
+            await self.app(scope, receive, send)
+        else:
+            await self.handlers[operation_id](scope, receive, send)

@@ -12,9 +12,9 @@ import hashlib
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
-from starlette.datastructures import Headers
 from starlette.types import Scope
 
 from .clock import Clock, isoformat
@@ -26,6 +26,11 @@ def redact_key(api_key: str | None) -> str | None:
     """A fingerprint that tells two keys apart without revealing either."""
     if not api_key:
         return None
+    return _fingerprint(api_key)
+
+
+@lru_cache(maxsize=256)  # the same few keys on every request; a hash each time is a waste
+def _fingerprint(api_key: str) -> str:
     digest = hashlib.sha256(api_key.encode("utf-8", "surrogateescape")).hexdigest()
     return f"sha256:{digest[:10]}"
 
@@ -50,11 +55,15 @@ class Entry:
 
 
 class Journal:
-    """A bounded, newest-last list of entries; older ones fall off the end."""
+    """A bounded, newest-last list of entries; older ones fall off the end.
+
+    Requests only append a tuple of raw facts; the :class:`Entry` with its
+    timestamp text is made when someone reads the journal.
+    """
 
     def __init__(self, clock: Clock, size: int = DEFAULT_SIZE, skip_prefixes: tuple[str, ...] = ()) -> None:
         self._clock = clock
-        self._entries: deque[Entry] = deque(maxlen=size)
+        self._entries: deque[tuple[Any, ...]] = deque(maxlen=size)
         self._lock = threading.Lock()
         self._skip = skip_prefixes
 
@@ -65,24 +74,23 @@ class Journal:
             return
         state = scope.get("state", {})
         user = state.get("user")
-        dropped = bool(state.get("dropped"))
-        query = scope.get("query_string", b"").decode("latin-1")
-        entry = Entry(
-            trace_id=state.get("trace_id", ""),
-            timestamp=isoformat(self._clock.now()),
-            method=scope["method"],
-            path=path,
-            query=query,
-            status=None if dropped or not status else status,
-            duration_ms=round(elapsed_ms, 1),
-            operation=state.get("operation_id"),
-            api_key=redact_key(Headers(scope=scope).get("x-api-key")),
-            user_id=None if user is None else user.id,
-            forced=state.get("forced"),
-            dropped=dropped,
+        api_key = next((value for name, value in scope.get("headers", ()) if name == b"x-api-key"), None)
+        facts = (
+            state.get("trace_id", ""),
+            self._clock.now(),
+            scope["method"],
+            path,
+            scope.get("query_string", b""),
+            status,
+            elapsed_ms,
+            state.get("operation_id"),
+            redact_key(None if api_key is None else api_key.decode("latin-1")),
+            None if user is None else user.id,
+            state.get("forced"),
+            bool(state.get("dropped")),
         )
         with self._lock:
-            self._entries.append(entry)
+            self._entries.append(facts)
 
     def query(
         self, *, limit: int, operation: str | None = None, status: str | None = None
@@ -92,8 +100,9 @@ class Journal:
         Also returns how many entries matched before the limit.
         """
         with self._lock:
-            entries = list(self._entries)
-        matched = [e for e in reversed(entries) if _matches(e, operation, status)]
+            facts = list(self._entries)
+        entries = (_entry(*f) for f in reversed(facts))
+        matched = [e for e in entries if _matches(e, operation, status)]
         return matched[:limit], len(matched)
 
     def clear(self) -> int:
@@ -101,6 +110,36 @@ class Journal:
             count = len(self._entries)
             self._entries.clear()
             return count
+
+
+def _entry(
+    trace_id: str,
+    now: float,
+    method: str,
+    path: str,
+    query: bytes,
+    status: int,
+    elapsed_ms: float,
+    operation: str | None,
+    api_key: str | None,
+    user_id: str | None,
+    forced: str | None,
+    dropped: bool,
+) -> Entry:
+    return Entry(
+        trace_id=trace_id,
+        timestamp=isoformat(now),
+        method=method,
+        path=path,
+        query=query.decode("latin-1"),
+        status=None if dropped or not status else status,
+        duration_ms=round(elapsed_ms, 1),
+        operation=operation,
+        api_key=api_key,
+        user_id=user_id,
+        forced=forced,
+        dropped=dropped,
+    )
 
 
 def _matches(entry: Entry, operation: str | None, status: str | None) -> bool:

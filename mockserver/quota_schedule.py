@@ -85,6 +85,8 @@ class QuotaSchedule:
         if self.first is None:
             return not self._needs_order()  # crossing the line needs every session: rebuild
         first, granted = self.first, self.granted
+        if len(first) >= self.quota and ready_time(record, self.timings, 0) > first[-1][0]:
+            return True  # the usual case once the quota is used up: all its segments come after P
         for event in segment_events(record, position, self.timings, final_ready_count(record, self.timings)):
             if len(first) >= self.quota and event > first[-1]:
                 break  # this one and every later one of the session come after P
