@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from mockserver.control import load_document
+
 # Error codes, as the spec's error examples spell them; MALFORMED_REQUEST is the HTTP layer's
 # and CONTROL_PLANE_LOOPBACK_ONLY the control plane's.
 NOT_FOUND = "RESOURCE_NOT_FOUND"
@@ -449,6 +451,23 @@ PATHS = [
 ]
 
 
+def _control_methods() -> list[Row]:
+    """HEAD and OPTIONS on every path of the control plane (its own document lists them)."""
+    methods: dict[str, set[str]] = {}
+    for operation in load_document().operations.values():
+        methods.setdefault(operation.path, set()).add(operation.method)
+    params = {"session_id": "{session}", "organization_id": "org_abc123", "fault_id": "fault_999"}
+    rows = []
+    for path, allowed in methods.items():
+        target, name = path.format(**params), path.removeprefix("/__mock/").replace("/", "-")
+        head = ok(200) if "GET" in allowed else fail(405, NOT_ALLOWED)
+        rows += [
+            Row(f"head-control-{name}", "HEAD", target, head, headers=()),
+            Row(f"options-control-{name}", "OPTIONS", target, fail(405, NOT_ALLOWED), headers=()),
+        ]
+    return rows
+
+
 def _methods() -> list[Row]:
     rows = []
     for name, (method, target) in ROUTES.items():
@@ -475,6 +494,7 @@ def _methods() -> list[Row]:
         ]
     return [
         *rows,
+        *_control_methods(),
         Row("head-get-unknown-session", "HEAD", UNKNOWN, fail(404, NOT_FOUND), clause="I9"),
         Row("head-unknown-route", "HEAD", "/v1/music/org_abc123/focus", fail(404, NOT_FOUND), clause="I12"),
         Row(
@@ -484,8 +504,6 @@ def _methods() -> list[Row]:
             fail(404, NOT_FOUND),
             clause="I12",
         ),
-        Row("head-control-clock", "HEAD", "/__mock/clock", ok(200), headers=()),
-        Row("options-control-clock", "OPTIONS", "/__mock/clock", fail(405, NOT_ALLOWED), headers=()),
         Row(
             "put-start", "PUT", SESSIONS, fail(405, NOT_ALLOWED), headers=ALICE_JSON, body=VALID, clause="I12"
         ),
