@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -128,8 +128,15 @@ def _header(request: requests.PreparedRequest, name: str) -> str | None:
     return value.decode("latin-1") if isinstance(value, bytes) else value
 
 
-def make_session(ledger: SessionLedger, routes: Routes, timeout: float) -> requests.Session:
+Observer = Callable[..., None]  # a ``requests`` response hook: sees every answer of the session
+
+
+def make_session(
+    ledger: SessionLedger, routes: Routes, timeout: float, observe: Observer | None = None
+) -> requests.Session:
     session = requests.Session()
+    if observe is not None:
+        session.hooks["response"].append(observe)
     adapter = GuardedAdapter(ledger, routes, timeout)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -173,17 +180,25 @@ _NO_BODY: Any = object()
 class ApiClient:
     """Requests to the target by operation id, as a given caller."""
 
-    def __init__(self, base_url: str, spec: Spec, ledger: SessionLedger, timeout: float) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        spec: Spec,
+        ledger: SessionLedger,
+        timeout: float,
+        observe: Observer | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.spec = spec
         self.routes = Routes(spec)
         self.ledger = ledger
         self.timeout = timeout
-        self.session = make_session(ledger, self.routes, timeout)
+        self.observe = observe
+        self.session = make_session(ledger, self.routes, timeout, observe)
 
     def fork(self) -> ApiClient:
-        """A client with its own connection pool and the same ledger, for another thread."""
-        return ApiClient(self.base_url, self.spec, self.ledger, self.timeout)
+        """A client with its own connection pool and the same ledger and observer, for another thread."""
+        return ApiClient(self.base_url, self.spec, self.ledger, self.timeout, self.observe)
 
     def close(self) -> None:
         self.session.close()

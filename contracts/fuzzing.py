@@ -57,7 +57,11 @@ VIRTUAL_SECONDS_PER_GET = 20.0
 
 def load_schema(run: ContractRun) -> schemathesis.BaseSchema:
     """The project's spec, configured for this run."""
-    return configure(schemathesis.openapi.from_path(str(spec_path())), run.owner, run.settings.max_examples)
+    schema = configure(schemathesis.openapi.from_path(str(spec_path())), run.owner, run.settings.max_examples)
+    if run.seed is not None:
+        # Schemathesis seeds each operation's test itself, which ``--hypothesis-seed`` does not reach.
+        schema.config.seed = run.seed
+    return schema
 
 
 def configure(schema: schemathesis.BaseSchema, owner: Caller, max_examples: int) -> schemathesis.BaseSchema:

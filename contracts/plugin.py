@@ -9,7 +9,8 @@ Lifecycle of a run:
 * collection: each test's clause markers become a ``documented`` or ``inferred``
   marker, and the Schemathesis tests are moved last so they spend only the
   session budget the clause tests leave;
-* every report: API keys are masked, the outcome is counted for its clauses;
+* every report: API keys are masked, the outcome is counted for its clauses, and a
+  failure keeps the request and answer that proved it (see :mod:`contracts.exchanges`);
 * session finish (also on Ctrl-C and SIGTERM): every session still open is ended;
 * terminal summary and ``--conformance-json``: the clause verdicts.
 """
@@ -30,13 +31,14 @@ from mockserver.spec import Spec
 from .assertions import Contract
 from .clauses import DOCUMENTED, INFERRED, clause, level_of
 from .client import ApiClient
+from .exchanges import ExchangeLog, evidence, proving_exchange
 from .interrupts import INTERRUPTS
 from .launcher import BundledMock, LaunchError, default_callers
 from .ledger import SessionLedger, StartedSession, SweepResult
 from .redaction import contains_secret, redact
 from .report import ERROR, FAILED, PASSED, SKIPPED, ConformanceReport
 from .sessions import SessionFactory
-from .settings import Caller, Settings, add_options, resolve
+from .settings import CREDENTIAL_OPTIONS, Caller, Settings, add_options, resolve
 from .timing import TimeControl, detect
 
 RUN_KEY = pytest.StashKey["ContractRun"]()
@@ -81,6 +83,8 @@ class ContractRun:
         self.contract = Contract(self.spec)
         self.ledger = SessionLedger(settings.max_sessions)
         self.report = ConformanceReport()
+        self.exchanges = ExchangeLog()
+        self.seed: int | str | None = None  # --hypothesis-seed, for Schemathesis too
         if settings.bundled:
             self.owner, self.peer, self.outsider = default_callers()
         else:
@@ -110,6 +114,18 @@ class ContractRun:
         callers = (self.owner, self.peer, self.outsider)
         return tuple(c.api_key for c in callers if c is not None)
 
+    def key_names(self) -> dict[str, str]:
+        """Each API key of the run -> the environment variable that holds it, for curl commands."""
+        names = {}
+        for caller, dest in (
+            (self.owner, "api_key"),
+            (self.peer, "peer_api_key"),
+            (self.outsider, "outsider_api_key"),
+        ):
+            if caller is not None:
+                names.setdefault(caller.api_key, CREDENTIAL_OPTIONS[dest][1])
+        return names
+
     # -- lifecycle ----------------------------------------------------------
 
     def connect(self) -> None:
@@ -120,7 +136,9 @@ class ContractRun:
                 base_url = self.mock.start()
             except LaunchError as exc:
                 raise TargetProblem(str(exc)) from None
-        self._client = ApiClient(base_url, self.spec, self.ledger, self.settings.request_timeout)
+        self._client = ApiClient(
+            base_url, self.spec, self.ledger, self.settings.request_timeout, self.exchanges.observe
+        )
         self.report.facts.update(target=base_url, bundled_mock=self.settings.bundled)
         try:
             self._check_callers()
@@ -208,11 +226,23 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.option.help or config.option.version:
         return
     run = ContractRun(resolve(config))
+    run.seed = _seed(config)
+    if run.seed is not None:
+        run.report.facts["seed"] = run.seed
     config.stash[RUN_KEY] = run
     _active = run
     atexit.register(run.close)
     # Ctrl-C and SIGTERM (a cancelled CI job) become interrupts, so session finish still ends sessions.
     config.add_cleanup(INTERRUPTS.install())
+
+
+def _seed(config: pytest.Config) -> int | str | None:
+    """``--hypothesis-seed``: it seeds the generated requests of Hypothesis and Schemathesis alike."""
+    seed = getattr(config.option, "hypothesis_seed", None)
+    if seed is None:
+        return None
+    text = str(seed)
+    return int(text) if text.isdigit() else text
 
 
 def _run(config: pytest.Config) -> ContractRun | None:
@@ -283,6 +313,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             run.report.expect(report_key(item), ids)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    run = _run(item.config)
+    if run is not None:
+        run.exchanges.begin_test()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
     report = yield
@@ -301,9 +338,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         outcome = SKIPPED
     else:
         outcome = FAILED if report.when == "call" else ERROR
-        reason = redact(str(call.excinfo.value), keys)[:500] if call.excinfo else ""
+        message = str(call.excinfo.value) if call.excinfo else ""
+        reason = redact(message, keys)[:500]
         blamed = BLAMED_CLAUSE.match(reason)
-        run.report.record(report_key(item), report.when, outcome, reason, blamed.group(1) if blamed else None)
+        proof = proving_exchange(run.exchanges.since_test_began(), message)
+        run.report.record(
+            report_key(item),
+            report.when,
+            outcome,
+            reason,
+            blamed.group(1) if blamed else None,
+            evidence(*proof, run.key_names()) if proof else None,
+        )
         return report
     run.report.record(report_key(item), report.when, outcome, reason)
     return report

@@ -7,7 +7,8 @@ is blamed on that clause alone: the test's other clauses were not judged
 any of its tests failed or errored for it; is "not run" if the run stopped
 before all its tests ran; passes if at least one passed; and is skipped otherwise.
 The same verdicts feed the terminal table and ``--conformance-json``, which is
-what tools (and the suite's own tests) read.
+what tools (and the suite's own tests) read; there a failed test also carries the
+request and answer that proved the failure, keys masked, and a ``curl`` to repeat it.
 """
 
 from __future__ import annotations
@@ -32,12 +33,20 @@ class TestRecord:
     outcome: str | None = None  # None: not run (the run stopped early)
     reason: str = ""
     blamed: str | None = None  # the one clause a failure is blamed on; None: all of them
+    evidence: dict[str, Any] | None = None  # request, response and curl behind a failure
 
-    def record(self, when: str, outcome: str, reason: str = "", blamed: str | None = None) -> None:
+    def record(
+        self,
+        when: str,
+        outcome: str,
+        reason: str = "",
+        blamed: str | None = None,
+        evidence: dict[str, Any] | None = None,
+    ) -> None:
         if outcome == FAILED and when != "call":
             outcome = ERROR
         if self.outcome is None or _SEVERITY[outcome] > _SEVERITY[self.outcome]:
-            self.outcome, self.reason = outcome, reason
+            self.outcome, self.reason, self.evidence = outcome, reason, evidence
             self.blamed = blamed if blamed in self.clauses else None
 
     def outcome_for(self, clause_id: str) -> str | None:
@@ -60,11 +69,15 @@ class ClauseVerdict:
             "level": self.level,
             "title": self.title,
             "verdict": self.verdict,
-            "tests": [
-                {"nodeid": t.nodeid, "outcome": t.outcome_for(self.clause) or NOT_RUN, "reason": t.reason}
-                for t in self.tests
-            ],
+            "tests": [self._test_dict(t) for t in self.tests],
         }
+
+    def _test_dict(self, test: TestRecord) -> dict[str, Any]:
+        outcome = test.outcome_for(self.clause) or NOT_RUN
+        shown: dict[str, Any] = {"nodeid": test.nodeid, "outcome": outcome, "reason": test.reason}
+        if outcome in (FAILED, ERROR) and test.evidence is not None:
+            shown.update(test.evidence)
+        return shown
 
     @property
     def passed_tests(self) -> int:
@@ -80,10 +93,16 @@ class ConformanceReport:
         self.tests[nodeid] = TestRecord(nodeid, clauses)
 
     def record(
-        self, nodeid: str, when: str, outcome: str, reason: str = "", blamed: str | None = None
+        self,
+        nodeid: str,
+        when: str,
+        outcome: str,
+        reason: str = "",
+        blamed: str | None = None,
+        evidence: dict[str, Any] | None = None,
     ) -> None:
         if nodeid in self.tests:
-            self.tests[nodeid].record(when, outcome, reason, blamed)
+            self.tests[nodeid].record(when, outcome, reason, blamed, evidence)
 
     def verdicts(self) -> list[ClauseVerdict]:
         by_clause: dict[str, list[TestRecord]] = {}
