@@ -1,0 +1,7 @@
+"""``python -m contracts.gate``: the same as the ``focus-contract`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,203 @@
+"""Running the contract suite for the gate: a reachability check, then ``pytest`` in a child process.
+
+The suite runs in its own process so that Hypothesis and Schemathesis start from
+a clean state, an interrupt can be passed on once and then waited out (the suite
+ends its sessions before it exits), and nothing of the caller's pytest set-up
+leaks in: the child runs in a scratch directory with its own empty ini file,
+plugin auto-loading off (a ``pytest-randomly`` or ``xdist`` installed for the
+caller's own tests would reorder or split the suite) and only the plugins the
+suite needs. Credentials reach the child through the environment, never its
+command line, which other users of the machine can read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import requests
+
+from .outcome import ExitCode, Outcome
+
+# The plugins the suite needs, loaded by name since auto-loading is off in the child.
+SUITE_PLUGINS = (
+    "contracts.plugin",
+    "_hypothesis_pytestplugin",
+    "pytest_base_url.plugin",
+    "schemathesis.pytest.plugin",
+)
+# Environment variables of the caller's own pytest set-up that must not steer the suite.
+CALLER_PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_BASE_URL")
+PYTEST_OK, PYTEST_FAILED, PYTEST_USAGE, PYTEST_NO_TESTS = 0, 1, 4, 5
+FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@dataclass(frozen=True)
+class SuiteOptions:
+    """Everything the gate passes on to the suite."""
+
+    base_url: str
+    level: str
+    seed: int
+    credentials: dict[str, str]  # environment variable -> value
+    max_sessions: int
+    max_examples: int
+    segment_wait: float
+    request_timeout: float
+    connect_timeout: float
+
+
+def unreachable_reason(base_url: str, connect_timeout: float) -> str | None:
+    """Why no connection to ``base_url`` can be made, or None when one can.
+
+    The connect timeout is short so that a closed port or a host that drops packets
+    stops the gate in seconds; proxies and TLS settings are those the suite will use.
+    A slow or odd answer is not this check's business: the suite judges answers.
+    """
+    try:
+        requests.get(base_url, timeout=connect_timeout, allow_redirects=False).close()
+    except requests.exceptions.SSLError:
+        return f"cannot reach {base_url}: the TLS handshake failed"
+    except requests.exceptions.ConnectTimeout:
+        return f"cannot reach {base_url}: no connection within {connect_timeout:g}s"
+    except requests.exceptions.ReadTimeout:
+        return None  # connected: the suite will see what the target does with its requests
+    except requests.RequestException as exc:
+        found = re.findall(r"\[Errno -?\d+\] ([^'\")]+)", str(exc))
+        return f"cannot reach {base_url}: {found[-1].strip() if found else type(exc).__name__}"
+    return None
+
+
+def _package_root() -> str:
+    """The directory holding the ``contracts`` package this gate was imported from."""
+    return str(Path(__file__).resolve().parents[2])
+
+
+def child_environment(options: SuiteOptions) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in CALLER_PYTEST_ENV}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_package_root(), os.environ.get("PYTHONPATH")) if p)
+    env.update(options.credentials)
+    return env
+
+
+def suite_command(options: SuiteOptions, scratch: Path, report_path: Path) -> list[str]:
+    command = [sys.executable, "-m", "pytest", "--pyargs", "contracts"]
+    for plugin in SUITE_PLUGINS:
+        command += ["-p", plugin]
+    command += [
+        "-p", "no:cacheprovider",
+        "-c", str(scratch / "pytest.ini"),
+        "--rootdir", _package_root(),
+        "--confcutdir", str(Path(_package_root()) / "contracts"),
+        "-q", "--tb=short", "-rN",
+        "--base-url", options.base_url,
+        "--conformance-json", str(report_path),
+        "--hypothesis-seed", str(options.seed),
+        "--max-sessions", str(options.max_sessions),
+        "--contract-max-examples", str(options.max_examples),
+        "--segment-wait", str(options.segment_wait),
+        "--request-timeout", str(options.request_timeout),
+    ]  # fmt: skip
+    if options.level == "documented":
+        command += ["-m", "documented"]
+    return command
+
+
+class _Forwarder:
+    """Passes Ctrl-C and SIGTERM on to the child once each time, and remembers the last one."""
+
+    def __init__(self, child: subprocess.Popen[bytes]) -> None:
+        self.child = child
+        self.received: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Forwarder:
+        try:
+            for sig in FORWARDED_SIGNALS:
+                self._previous[sig] = signal.signal(sig, self._forward)
+        except ValueError:  # not the main thread: the caller handles signals
+            pass
+        return self
+
+    def _forward(self, signum: int, frame: FrameType | None) -> None:
+        self.received = signum
+        if self.child.poll() is None:
+            self.child.send_signal(signum)
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def run_suite(options: SuiteOptions) -> Outcome:
+    """Check the target is reachable, run the suite, and classify how it ended."""
+    started = time.monotonic()
+
+    def outcome(code: int, message: str = "", suite: dict[str, Any] | None = None) -> Outcome:
+        return Outcome(
+            code,
+            options.base_url,
+            options.level,
+            options.seed,
+            message,
+            suite or {},
+            time.monotonic() - started,
+        )
+
+    reason = unreachable_reason(options.base_url, options.connect_timeout)
+    if reason is not None:
+        return outcome(ExitCode.UNREACHABLE, reason)
+
+    with tempfile.TemporaryDirectory(prefix="focus-contract-") as scratch_name:
+        scratch = Path(scratch_name)
+        (scratch / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+        report_path = scratch / "conformance.json"
+        sys.stdout.flush()
+        # Its own process group: a Ctrl-C in the terminal reaches the child once, through us.
+        child = subprocess.Popen(
+            suite_command(options, scratch, report_path),
+            cwd=scratch,
+            env=child_environment(options),
+            stdin=subprocess.DEVNULL,
+            process_group=0,
+        )
+        with _Forwarder(child) as forwarder:
+            returncode = child.wait()
+        suite = _read_report(report_path)
+
+    if forwarder.received is not None:
+        left = suite.get("sessions", {}).get("left_active", [])
+        ended = f"{len(left)} sessions could not be ended" if left else "every session it started was ended"
+        return outcome(128 + forwarder.received, f"stopped by signal {forwarder.received}; {ended}", suite)
+    if returncode == PYTEST_USAGE and suite.get("aborted"):
+        return outcome(ExitCode.UNREACHABLE, suite["aborted"], suite)
+    if returncode == PYTEST_USAGE:
+        return outcome(ExitCode.USAGE, "the contract suite refused its options (see its ERROR line)", suite)
+    if returncode == PYTEST_NO_TESTS:
+        return outcome(ExitCode.USAGE, "no contract test was selected", suite)
+    if returncode == PYTEST_OK and suite.get("clauses"):
+        return outcome(ExitCode.CONFORMANT, "", suite)
+    if returncode == PYTEST_FAILED:
+        return outcome(ExitCode.CLAUSE_FAILED, "", suite)
+    return outcome(
+        ExitCode.USAGE, f"the contract suite did not complete (pytest exit code {returncode})", suite
+    )
+
+
+def _read_report(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return document if isinstance(document, dict) else {}

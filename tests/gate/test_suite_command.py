@@ -1,0 +1,74 @@
+"""How the gate starts the suite: seed and level passed on, keys in the environment, no caller set-up."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from contracts.gate.suite import SuiteOptions, child_environment, suite_command, unreachable_reason
+from contracts.launcher import free_port
+
+OPTIONS = SuiteOptions(
+    base_url="https://staging.example.com",
+    level="documented",
+    seed=4242,
+    credentials={"FOCUS_API_KEY": "secret-owner-key", "FOCUS_PEER_API_KEY": "secret-peer-key"},
+    max_sessions=7,
+    max_examples=3,
+    segment_wait=2.5,
+    request_timeout=4.0,
+    connect_timeout=1.0,
+)
+
+
+def pytest_arguments(options: SuiteOptions, scratch: Path) -> list[str]:
+    command = suite_command(options, scratch, scratch / "report.json")
+    assert command[1:3] == ["-m", "pytest"]
+    return command[3:]
+
+
+def option_value(arguments: list[str], flag: str) -> str:
+    return arguments[arguments.index(flag) + 1]
+
+
+def test_the_seed_level_and_limits_reach_the_suite(tmp_path: Path) -> None:
+    command = pytest_arguments(OPTIONS, tmp_path)
+    assert option_value(command, "--hypothesis-seed") == "4242"
+    assert option_value(command, "-m") == "documented"
+    assert option_value(command, "--base-url") == "https://staging.example.com"
+    assert option_value(command, "--max-sessions") == "7"
+    assert option_value(command, "--contract-max-examples") == "3"
+    assert option_value(command, "--conformance-json") == str(tmp_path / "report.json")
+    assert option_value(command, "-c") == str(tmp_path / "pytest.ini")
+
+
+def test_level_all_selects_every_test(tmp_path: Path) -> None:
+    options = SuiteOptions(**{**OPTIONS.__dict__, "level": "all"})
+    assert "-m" not in pytest_arguments(options, tmp_path)
+
+
+def test_keys_travel_in_the_environment_never_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p xdist -n 4")
+    monkeypatch.setenv("PYTEST_BASE_URL", "https://elsewhere.example.com")
+    command = suite_command(OPTIONS, tmp_path, tmp_path / "report.json")
+    env = child_environment(OPTIONS)
+    assert not [word for word in command if "secret" in word]
+    assert env["FOCUS_API_KEY"] == "secret-owner-key" and env["FOCUS_PEER_API_KEY"] == "secret-peer-key"
+    assert "PYTEST_ADDOPTS" not in env and "PYTEST_BASE_URL" not in env
+    assert env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] == "1"
+
+
+def test_a_target_that_accepts_the_connection_counts_as_reachable_however_slow_its_answer() -> None:
+    with socket.socket() as silent:  # accepts, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        assert unreachable_reason(f"http://127.0.0.1:{silent.getsockname()[1]}", 0.5) is None
+
+
+def test_a_refused_connection_is_named() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    assert unreachable_reason(url, 0.5) == f"cannot reach {url}: Connection refused"
