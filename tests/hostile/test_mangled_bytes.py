@@ -18,8 +18,8 @@ from live_mock import LiveMock
 
 from mockserver.spec import Spec
 
+from .checks import envelope
 from .corpus import HOST, JSON_LINE, KEY_LINE, SESSIONS, VALID, World
-from .test_corpus import envelope
 from .wire import NoAnswerInTime, exchange
 
 TEMPLATES = [
