@@ -15,7 +15,7 @@ from .audio import audio_routes
 from .clock import Clock, RealClock
 from .config import Config, load_config
 from .control import PREFIX as CONTROL_PREFIX
-from .control import ControlPlane, load_document
+from .control import ControlPlane, load_document, switched_off_routes
 from .cors import cors_middleware
 from .docs import DOCS_PATH, docs_routes
 from .faults import FaultBook
@@ -31,6 +31,7 @@ from .store import MemoryStore, SessionStore
 
 # Served without an API key: the mock's own pages, not the API (I13 covers the API's paths).
 OPEN_PATHS = frozenset({DOCS_PATH, "/openapi.json", "/openapi.yaml"})
+SEGMENT_ID = "/components/parameters/SegmentId/schema"
 
 
 def _routing_error(request: Request, exc: Exception) -> Response:
@@ -79,20 +80,24 @@ def create_app(
 
     identities = Identities(config.users)
     faults = FaultBook()
-    journal = Journal(clock, skip_prefixes=(CONTROL_PREFIX + "/", DOCS_PATH, "/openapi."))
+    journal = Journal(clock, skip_prefixes=(CONTROL_PREFIX + "/", DOCS_PATH, "/openapi.", AUDIO_PATH + "/"))
     handlers = api_handlers(spec, service)
     routes = (
-        api_routes(spec, handlers) + audio_routes(AUDIO_PATH) + docs_routes(spec, config, control=control)
+        api_routes(spec, handlers)
+        + audio_routes(AUDIO_PATH, spec.validator(SEGMENT_ID))
+        + docs_routes(spec, config, control=control)
     )
     methods = {op.method for op in spec.operations.values()}
-    open_prefixes: tuple[str, ...] = (AUDIO_PATH + "/", DOCS_PATH + "/")
+    # The control plane's paths never need a key: with --no-control they answer 404 to everyone.
+    open_prefixes: tuple[str, ...] = (AUDIO_PATH + "/", DOCS_PATH + "/", CONTROL_PREFIX + "/")
     if control:
         plane = ControlPlane(
             service, config, spec, load_document(), faults, journal, identities, control_from_anywhere
         )
         routes += plane.routes()
         methods |= {op.method for op in plane.document.operations.values()}
-        open_prefixes += (CONTROL_PREFIX + "/",)
+    else:
+        routes += switched_off_routes()
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _routing_error},

@@ -20,6 +20,7 @@ import yaml
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from . import errors
 from .clock import VirtualClock, isoformat
@@ -372,6 +373,24 @@ class ControlPlane:
             Route(op.path, self.guard(endpoints[op.operation_id]), methods=[op.method], name=op.operation_id)
             for op in self.document.operations.values()
         ]
+
+
+class _SwitchedOff:
+    """An ASGI endpoint (not a function, so Starlette routes every method to it)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        raise errors.ApiError(
+            404,
+            f"No route matches {scope['method']} {path}: the control plane is off "
+            "(focus-mock was started with --no-control); start it without that option to use it",
+            {"path": path},
+        )
+
+
+def switched_off_routes() -> list[Route]:
+    """With ``--no-control``: every path under the prefix is a ``404``, key or not, saying why."""
+    return [Route(PREFIX + "/{rest:path}", _SwitchedOff())]
 
 
 def _invalid(field: str, message: str) -> errors.ApiError:

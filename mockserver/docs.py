@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from . import errors
@@ -145,6 +145,11 @@ def docs_routes(spec: Spec, config: Config, *, control: bool) -> list[Route]:
         )
         return HTMLResponse(text)
 
+    async def to_page(request: Request) -> Response:
+        """``/docs/`` is ``/docs``: the page's links are relative to ``/``, so it is sent there."""
+        query = request.url.query
+        return RedirectResponse(DOCS_PATH + (f"?{query}" if query else ""), status_code=308)
+
     async def asset(request: Request) -> Response:
         name = request.path_params["name"]
         if folder is None or name not in ASSETS:
@@ -164,6 +169,7 @@ def docs_routes(spec: Spec, config: Config, *, control: bool) -> list[Route]:
 
     return [
         Route(DOCS_PATH, page, methods=["GET"]),
+        Route(DOCS_PATH + "/", to_page, methods=["GET"]),
         Route(DOCS_PATH + "/assets/{name}", asset, methods=["GET"]),
         Route("/openapi.json", spec_json, methods=["GET"]),
         Route("/openapi.yaml", spec_yaml, methods=["GET"]),

@@ -266,9 +266,14 @@ def test_no_control_removes_the_control_plane_but_not_the_audio(make_client: Mak
     client = make_client(control=False)
     session = start_session(client)
     for path in ("/__mock/clock", "/__mock/openapi.json", "/__mock/journal"):
-        assert client.get(path).status_code == 401  # I13: like any unknown path, the key comes first
-        assert client.get(path, headers=ALICE).status_code == 404
-    assert client.post("/__mock/reset", headers=ALICE).status_code == 404
+        for headers in ({}, ALICE, {"X-API-Key": "not-a-key"}):
+            # Regression: without a key this was a 401, as if a key could open the control plane.
+            answer = client.get(path, headers=headers)
+            assert answer.status_code == 404
+            error = answer.json()["error"]
+            assert "--no-control" in error["system_message"]
+            assert error["trace_id"] == answer.headers["X-Request-ID"]
+    assert client.post("/__mock/reset").status_code == 404
     client.app.state.service.clock.advance(3)  # type: ignore[attr-defined]
     segment = client.get(f"{SESSIONS}/{session['session_id']}", headers=ALICE).json()["segments"][0]
     assert segment["audio_url"].startswith(f"http://127.0.0.1:4010{AUDIO_PATH}/")

@@ -80,3 +80,10 @@ def test_missing_assets_leave_a_usable_page(make_client: MakeClient, monkeypatch
     text = client.get("/docs").text
     assert "swagger-ui-py" in text and "openapi.yaml" in text and "alice-dev-key" in text
     assert client.get("/docs/assets/swagger-ui.css").status_code == 404
+
+
+def test_docs_with_a_trailing_slash_leads_to_the_page(client: httpx.Client) -> None:
+    """Regression: ``/docs/`` asked for an API key; served as is, its relative links would break."""
+    answer = client.get("/docs/?x=1")
+    assert answer.status_code == 308 and answer.headers["location"] == "/docs?x=1"
+    assert client.get("/docs/", follow_redirects=True).text == client.get("/docs").text
