@@ -192,11 +192,14 @@ def _compiled_validator(spec: Spec, pointer: str) -> Callable[[Any], bool] | Non
         return None
     if not _portable(spec, spec.resolve(pointer), set()):
         return None
-    registry = jsonschema_rs.Registry([(SPEC_URI, spec.document)], draft=jsonschema_rs.Draft202012)
-    reference = f"{SPEC_URI}#{quote(pointer, safe='/~')}"
-    validator = jsonschema_rs.Draft202012Validator(
-        {"$ref": reference}, registry=registry, keywords={"pattern": _EcmaPattern}
-    )
+    try:
+        registry = jsonschema_rs.Registry([(SPEC_URI, spec.document)], draft=jsonschema_rs.Draft202012)
+        reference = f"{SPEC_URI}#{quote(pointer, safe='/~')}"
+        validator = jsonschema_rs.Draft202012Validator(
+            {"$ref": reference}, registry=registry, keywords={"pattern": _EcmaPattern}
+        )
+    except Exception:  # another jsonschema-rs than the one this was written for: only slower without it
+        return None
     return validator.is_valid
 
 
