@@ -17,6 +17,7 @@ import uvicorn
 from bench.seeding import seeded_records
 from mockserver.access_log import AccessLog
 from mockserver.app import create_app
+from mockserver.cli import settle
 from mockserver.clock import RealClock
 from mockserver.config import load_config
 from mockserver.store import MemoryStore
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app(
         load_config(None), clock, store, log_request=None if args.quiet else AccessLog(sys.stderr)
     )
+    settle(app)  # as focus-mock does before serving
     print(f"seeded mock: {args.sessions} sessions on 127.0.0.1:{args.port}", flush=True)
     server = uvicorn.Server(
         uvicorn.Config(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import logging
 import re
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
 import uvicorn
+from starlette.applications import Starlette
 
 from .access_log import AccessLog
 from .app import create_app
@@ -139,6 +141,17 @@ def restore_clock(kind: str, store: SessionStore) -> Clock:
     return clock
 
 
+def settle(app: Starlette) -> None:
+    """Ready the app to serve: quota schedules built, start-up's objects out of the collector's way.
+
+    What start-up made (the spec, validators, a restored store) lives as long as the
+    server; ``gc.freeze`` keeps the collector from walking it again in every full
+    collection, which with a large store is a pause of tens of milliseconds.
+    """
+    app.state.service.warm()
+    gc.freeze()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     spec = Spec.load()
@@ -197,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             apply_scenario(scenario, app.state.service, config)
             notes.append(f"Scenario: {len(scenario)} sessions from {args.scenario}")
+    settle(app)
     print(describe(config, clock.kind, base_url, notes), flush=True)
     server = MockServer(
         uvicorn.Config(

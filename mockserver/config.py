@@ -20,6 +20,7 @@ import yaml
 from jsonschema import ValidationError
 
 from .patterns import SchemaValidator
+from .spec import load_bundled_yaml
 
 DEFAULT_QUOTA = 10_000
 
@@ -75,7 +76,7 @@ DEFAULT_CONFIG_DATA: dict[str, Any] = {
 
 def _schema() -> dict[str, Any]:
     text = resources.files(__package__).joinpath("config_schema.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_bundled_yaml(text)
 
 
 def _field_name(path: Any) -> str:

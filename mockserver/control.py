@@ -16,7 +16,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -31,7 +30,7 @@ from .identity import Identities
 from .journal import Journal, redact_key
 from .quotas import apply_overrides, quota_view
 from .service import FocusService
-from .spec import Spec
+from .spec import Spec, load_bundled_yaml
 from .store import SessionRecord
 from .timeline import ACTIVE, QuotaLedger, progress
 from .validation import check, parse_json, read_limited
@@ -51,7 +50,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 def load_document() -> Spec:
     """The control plane's OpenAPI document, shipped beside this module (read once)."""
     text = resources.files(__package__).joinpath(DOCUMENT_NAME).read_text(encoding="utf-8")
-    return Spec(yaml.safe_load(text))
+    return Spec(load_bundled_yaml(text))
 
 
 def is_loopback(client: tuple[str, int] | None) -> bool:

@@ -121,6 +121,13 @@ class FocusService:
             ledger = self._schedules.schedule(record.organization_id, quota, timings).ledger_at(now)
             return progress(record, timings, now, ledger)
 
+    def warm(self) -> None:
+        """Build each organization's quota schedule now, not on its first request (a long
+        history takes a moment: about 50 ms for 100,000 sessions)."""
+        for organization in self.config.organizations:
+            with self._schedules.lock:
+                self._schedules.schedule(organization.id, organization.segment_quota, self.config.timings)
+
     def render(self, record: SessionRecord, audio_base: str) -> dict[str, Any]:
         state = self.progress(record)
         values = {
