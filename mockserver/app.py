@@ -25,6 +25,7 @@ from .handlers import AUDIO_PATH, ApiDispatch, api_handlers, api_routes
 from .identity import Identities
 from .journal import Journal
 from .quotas import apply_overrides
+from .redaction import Redactor
 from .service import FocusService
 from .spec import Spec
 from .store import MemoryStore, SessionStore
@@ -80,7 +81,12 @@ def create_app(
 
     identities = Identities(config.users)
     faults = FaultBook()
-    journal = Journal(clock, skip_prefixes=(CONTROL_PREFIX + "/", DOCS_PATH, "/openapi.", AUDIO_PATH + "/"))
+    redactor = Redactor(user.api_key for user in config.users)
+    journal = Journal(
+        clock,
+        skip_prefixes=(CONTROL_PREFIX + "/", DOCS_PATH, "/openapi.", AUDIO_PATH + "/"),
+        redactor=redactor,
+    )
     handlers = api_handlers(spec, service)
     routes = (
         api_routes(spec, handlers)
@@ -102,10 +108,11 @@ def create_app(
         routes=routes,
         exception_handlers={HTTPException: _routing_error},
         middleware=[
-            cors_middleware(methods, cors_origins),
+            cors_middleware(methods, cors_origins, now=clock.now),
             Middleware(
                 Gateway,
                 identities=identities,
+                redactor=redactor,
                 render_error=render_error,
                 open_prefixes=open_prefixes,
                 open_paths=OPEN_PATHS,

@@ -6,6 +6,12 @@ This ASGI layer sits inside the gateway, so authentication still comes first
 templates in the D10 envelope with ``X-Request-ID``. The only difference is
 ``details.forced: true`` (and ``details.forced_by``), so a UI can tell.
 It also names the operation of every API request for the journal.
+
+One rule joins ``Prefer`` and armed faults: a ``Prefer: code`` decides the
+answer, so faults are neither consulted nor used up; otherwise a matching fault
+fires as usual, and a ``Prefer: delay`` is waited on top of it. Preferences the
+mock does not know change nothing. A client that leaves during a delay is seen
+leaving: its request ends there, journaled as dropped, and is never carried out.
 """
 
 from __future__ import annotations
@@ -20,11 +26,11 @@ from typing import Any
 from starlette._utils import get_route_path
 from starlette.convertors import Convertor
 from starlette.routing import compile_path
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import errors
 from .faults import FaultBook
-from .prefer import parse_prefer
+from .prefer import Preferences, parse_prefer
 from .spec import Operation, Spec
 from .validation import MAX_BODY_BYTES
 
@@ -53,8 +59,11 @@ def forced_error(
     elif status == 404:
         error = errors.route_not_found(method, scope["path"])
     elif status == 405:
-        allowed = sorted({op.method for op in spec.operations.values() if op.path == operation.path})
-        error = errors.method_not_allowed(method, allowed)
+        error = errors.method_not_allowed(method, path_methods(spec, operation))
+        error.system_message = (
+            f"405 asked for ({forced_by}): {method} is allowed on this path, which takes "
+            f"{', '.join(path_methods(spec, operation))}"
+        )
     elif status == 413:
         error = errors.payload_too_large(MAX_BODY_BYTES)
     elif status == 422:
@@ -72,6 +81,12 @@ def forced_error(
         error = errors.ApiError(status, f"Answered with {status} on request")
     error.details = {**error.details, "forced": True, "forced_by": forced_by}
     return error
+
+
+def path_methods(spec: Spec, operation: Operation) -> list[str]:
+    """What ``Allow`` says for the operation's path, as the router's own 405 does (GET brings HEAD)."""
+    methods = {op.method for op in spec.operations.values() if op.path == operation.path}
+    return sorted(methods | ({"HEAD"} if "GET" in methods else set()))
 
 
 @dataclass(frozen=True)
@@ -139,30 +154,75 @@ class ForcedAnswers:
             await self.app(scope, receive, send)
             return
         state["forced"] = plan.source
+        carry_on = receive
         if plan.delay_ms:
-            await self.sleep(plan.delay_ms / 1000)
+            carry_on, gone = await wait_watching(self.sleep, plan.delay_ms / 1000, receive)
+            if gone:
+                state["dropped"] = True  # the client gave up waiting: no one to answer
+                return
         if plan.drop:
             state["dropped"] = True
             await drop_connection(receive)
             return
         if plan.status is not None:
             raise forced_error(self.spec, operation, plan.status, scope, params, plan.source)
-        await self.app(scope, receive, send)
+        await self.app(scope, carry_on, send)
 
     def _plan(self, scope: Scope, operation: Operation) -> Plan | None:
-        """A ``Prefer`` header wins over armed faults, and then leaves them untouched."""
+        """``Prefer: code`` decides alone; else a fault fires, after any ``Prefer: delay``."""
         prefer = [value.decode("latin-1") for name, value in scope["headers"] if name == b"prefer"]
-        if prefer:
-            preferences = parse_prefer(prefer, operation.operation_id, operation.statuses)
-            if preferences.any:
-                return Plan("Prefer", preferences.code, preferences.delay_ms)
-        if self.faults is None or not self.faults.armed:
+        preferences = (
+            parse_prefer(prefer, operation.operation_id, operation.statuses) if prefer else Preferences()
+        )
+        if preferences.code is None and self.faults is not None and self.faults.armed:
+            user = scope["state"].get("user")
+            fault = self.faults.take(operation.operation_id, None if user is None else user.id)
+            if fault is not None:
+                delay_ms = fault.delay_ms + preferences.delay_ms
+                return Plan(fault.fault_id, fault.status, delay_ms, fault.drop)
+        if preferences.error_code is None and not preferences.delay_ms:
             return None
-        user = scope["state"].get("user")
-        fault = self.faults.take(operation.operation_id, None if user is None else user.id)
-        if fault is None:
-            return None
-        return Plan(fault.fault_id, fault.status, fault.delay_ms, fault.drop)
+        return Plan("Prefer", preferences.error_code, preferences.delay_ms)
+
+
+async def wait_watching(sleep: Sleep, seconds: float, receive: Receive) -> tuple[Receive, bool]:
+    """Wait ``seconds`` while listening to the connection; True if the client left meanwhile.
+
+    Listening means taking the request's body as it arrives (up to the size limit, past which
+    it is left to the limit's check); the ``receive`` returned hands those messages on first.
+    """
+    kept: list[Message] = []
+
+    async def listen() -> None:
+        size, complete = 0, False
+        while not complete and size <= MAX_BODY_BYTES:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            kept.append(message)
+            size += len(message.get("body", b""))
+            complete = not message.get("more_body", False)
+        if complete:  # all that can come now is the disconnect
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            kept.append(message)
+        await asyncio.Event().wait()  # only the delay can end the wait now
+
+    listening = asyncio.ensure_future(listen())
+    sleeping = asyncio.ensure_future(sleep(seconds))
+    try:
+        done, _ = await asyncio.wait({listening, sleeping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (listening, sleeping):
+            task.cancel()
+        await asyncio.wait({listening, sleeping})
+    gone = listening in done and not listening.cancelled() and listening.exception() is None
+
+    async def kept_first() -> Message:
+        return kept.pop(0) if kept else await receive()
+
+    return kept_first, gone
 
 
 async def drop_connection(receive: Receive) -> None:

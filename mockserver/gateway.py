@@ -8,6 +8,8 @@ to ``on_complete`` (the request journal), once, whatever happened.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -21,11 +23,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import errors
 from .identity import Identities
+from .redaction import Redactor
 from .validation import check_declared_length
 
 error_log = logging.getLogger("focus_mock.error")
 
+
 ErrorRenderer = Callable[[errors.ApiError, str], Response]
+
+
+def stopped() -> errors.ApiError:
+    """The answer to a request the server gave up on while stopping."""
+    return errors.ApiError(
+        500, "focus-mock stopped before it could answer; send the request again once it runs"
+    )
+
+
 # method, path (already made loggable), status, milliseconds, trace id
 RequestLogger = Callable[[str, str, int, float, str], None]
 
@@ -81,6 +94,7 @@ class Gateway:
         *,
         identities: Identities,
         render_error: ErrorRenderer,
+        redactor: Redactor | None = None,
         open_prefixes: tuple[str, ...] = (),
         open_paths: frozenset[str] = frozenset(),
         on_complete: Callable[[Scope, int, float], None] | None = None,
@@ -89,6 +103,7 @@ class Gateway:
         self.app = app
         self.identities = identities
         self.render_error = render_error
+        self.redactor = redactor or Redactor(())
         self.open_prefixes = open_prefixes
         self.open_paths = open_paths
         self.on_complete = on_complete
@@ -104,6 +119,7 @@ class Gateway:
         state["trace_id"] = trace_id
         started = time.perf_counter()
         status = 0
+        offered: tuple[str, ...] = ()  # the key the request sent, kept out of the log
 
         async def send_with_trace(message: Message) -> None:
             nonlocal status
@@ -122,8 +138,9 @@ class Gateway:
                         keys.append(value)
                     elif name == b"content-length" and content_length is None:
                         content_length = value
+                offered = tuple(key.decode("latin-1") for key in keys)
                 # Two keys name two callers: which one is meant is not for the mock to guess.
-                user = self.identities.authenticate(keys[0].decode("latin-1") if len(keys) == 1 else None)
+                user = self.identities.authenticate(offered[0] if len(offered) == 1 else None)
                 if user is None:
                     raise errors.unauthorized()
                 state["user"] = user
@@ -132,13 +149,23 @@ class Gateway:
             await self.app(scope, receive, send_with_trace)
         except ClientDisconnect:
             pass  # the client left before its body arrived: no one to answer, and no server fault
+        except asyncio.CancelledError:
+            # The server gave up on the request while stopping (its grace period ran out, or a
+            # second Ctrl-C). The request ends here, quietly: answered in the envelope if nothing
+            # has left yet, instead of uvicorn's traceback and plain-text 500.
+            if not status:
+                with contextlib.suppress(Exception):
+                    await self.render_error(stopped(), trace_id)(scope, receive, send_with_trace)
         except errors.ApiError as exc:
             if status:
                 raise
             await self.render_error(exc, trace_id)(scope, receive, send_with_trace)
         except Exception:
             error_log.exception(
-                "unhandled error in %s %s [%s]", scope["method"], loggable(scope["path"]), trace_id
+                "unhandled error in %s %s [%s]",
+                scope["method"],
+                loggable(self.redactor.text(scope["path"], offered)),
+                trace_id,
             )
             if status:
                 raise
@@ -146,6 +173,7 @@ class Gateway:
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
             if self.log_request is not None:
-                self.log_request(scope["method"], loggable(scope["path"]), status, elapsed_ms, trace_id)
+                shown = loggable(self.redactor.text(scope["path"], offered))
+                self.log_request(scope["method"], shown, status, elapsed_ms, trace_id)
             if self.on_complete is not None:
                 self.on_complete(scope, status, elapsed_ms)

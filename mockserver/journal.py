@@ -3,7 +3,10 @@
 A UI developer asks "what did my app just send, and what did it get?" without a
 proxy. Each entry carries the trace id that is also in ``X-Request-ID`` and in
 every error body, so an answer seen in the browser can be found here. API keys
-never enter the journal: only a short fingerprint and the key owner's user id.
+never enter the journal: only a short fingerprint and the key owner's user id,
+and keys sent in a path or query string are replaced (see :mod:`.redaction`).
+A request that got no answer, because a fault dropped its connection or its
+client went away first, is recorded as dropped.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 from starlette.types import Scope
 
 from .clock import Clock, isoformat
+from .redaction import Redactor
 
 DEFAULT_SIZE = 1000
 
@@ -42,13 +46,13 @@ class Entry:
     method: str
     path: str
     query: str
-    status: int | None  # None: the connection was dropped on purpose
+    status: int | None  # None: no answer left (dropped), see ``dropped``
     duration_ms: float
     operation: str | None
     api_key: str | None
     user_id: str | None
     forced: str | None  # "Prefer" or the id of the fault that fired
-    dropped: bool
+    dropped: bool  # by a fault, or the client left before the answer
 
     def view(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,11 +65,18 @@ class Journal:
     timestamp text is made when someone reads the journal.
     """
 
-    def __init__(self, clock: Clock, size: int = DEFAULT_SIZE, skip_prefixes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        size: int = DEFAULT_SIZE,
+        skip_prefixes: tuple[str, ...] = (),
+        redactor: Redactor | None = None,
+    ) -> None:
         self._clock = clock
         self._entries: deque[tuple[Any, ...]] = deque(maxlen=size)
         self._lock = threading.Lock()
         self._skip = skip_prefixes
+        self._redactor = redactor or Redactor(())
 
     def observe(self, scope: Scope, status: int, elapsed_ms: float) -> None:
         """Record one finished request (the gateway calls this once per request)."""
@@ -74,17 +85,19 @@ class Journal:
             return
         state = scope.get("state", {})
         user = state.get("user")
-        api_key = next((value for name, value in scope.get("headers", ()) if name == b"x-api-key"), None)
+        raw_key = next((value for name, value in scope.get("headers", ()) if name == b"x-api-key"), None)
+        api_key = None if raw_key is None else raw_key.decode("latin-1")
+        offered = () if api_key is None else (api_key,)
         facts = (
             state.get("trace_id", ""),
             self._clock.now(),
             scope["method"],
-            path,
-            scope.get("query_string", b""),
+            self._redactor.text(path, offered),
+            self._redactor.query(scope.get("query_string", b"").decode("latin-1"), offered),
             status,
             elapsed_ms,
             state.get("operation_id"),
-            redact_key(None if api_key is None else api_key.decode("latin-1")),
+            redact_key(api_key),
             None if user is None else user.id,
             state.get("forced"),
             bool(state.get("dropped")),
@@ -117,7 +130,7 @@ def _entry(
     now: float,
     method: str,
     path: str,
-    query: bytes,
+    query: str,
     status: int,
     elapsed_ms: float,
     operation: str | None,
@@ -126,13 +139,14 @@ def _entry(
     forced: str | None,
     dropped: bool,
 ) -> Entry:
+    dropped = dropped or not status  # no answer left: the client will not see one either
     return Entry(
         trace_id=trace_id,
         timestamp=isoformat(now),
         method=method,
         path=path,
-        query=query.decode("latin-1"),
-        status=None if dropped or not status else status,
+        query=query,
+        status=None if dropped else status,
         duration_ms=round(elapsed_ms, 1),
         operation=operation,
         api_key=api_key,

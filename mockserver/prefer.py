@@ -17,12 +17,13 @@ MAX_DELAY_MS = 120_000
 
 @dataclass(frozen=True)
 class Preferences:
-    code: int | None = None
+    code: int | None = None  # as asked, success statuses included: asking is what counts
     delay_ms: int = 0
 
     @property
-    def any(self) -> bool:
-        return self.code is not None or self.delay_ms > 0
+    def error_code(self) -> int | None:
+        """The error status to force, if ``code`` asks for one (a success code is the normal answer)."""
+        return self.code if self.code is not None and self.code >= 400 else None
 
 
 def _pairs(values: list[str]) -> list[tuple[str, str]]:
@@ -39,7 +40,7 @@ def parse_prefer(values: list[str], operation_id: str, statuses: frozenset[int])
     """The preferences in every ``Prefer`` header of a request to ``operation_id``.
 
     ``code`` must be a status the operation documents; a success status is
-    accepted and changes nothing (that is the normal answer anyway).
+    accepted and asks for the normal answer.
     """
     code: int | None = None
     delay_ms = 0
@@ -54,8 +55,6 @@ def parse_prefer(values: list[str], operation_id: str, statuses: frozenset[int])
             if number is None or number > MAX_DELAY_MS:
                 raise _fail(f"delay={value}: give whole milliseconds from 0 to {MAX_DELAY_MS}")
             delay_ms = number
-    if code is not None and code < 400:
-        code = None
     return Preferences(code=code, delay_ms=delay_ms)
 
 

@@ -241,3 +241,15 @@ def test_port_0_announces_the_port_it_got() -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
+
+
+def test_the_access_log_shows_no_key_sent_in_a_path(run_mock: type[MockProcess]) -> None:
+    mock = run_mock()
+    mock.wait_until_ready()
+    with httpx.Client(base_url=mock.base_url, trust_env=False) as client:
+        answer = client.get(f"/v1/music/{BOB}/focus/sessions?api_key={ALICE}", headers=key("typo-key-123456"))
+    assert mock.interrupt() == 0
+    (line,) = [m for m in mock.access_lines() if m["trace"] == answer.headers["x-request-id"]]
+    assert line["path"] == "/v1/music/REDACTED/focus/sessions"
+    for secret in (ALICE, BOB, "typo-key-123456"):
+        assert secret not in mock.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from .conftest import ALICE, SESSIONS, MakeClient
+from .conftest import ALICE, SESSIONS, SPEC, MakeClient
 
 PREFLIGHT = {
     "Origin": "http://localhost:5173",
@@ -36,6 +36,38 @@ def test_other_origins_are_not_allowed_by_default(client: httpx.Client, origin: 
     answer = client.options(SESSIONS, headers={**PREFLIGHT, "Origin": origin})
     assert answer.status_code == 400
     assert "Access-Control-Allow-Origin" not in answer.headers
+
+
+def test_a_refused_preflight_is_in_the_envelope_saying_how_to_allow_it(client: httpx.Client) -> None:
+    """Regression: a plain-text "Disallowed CORS origin" without X-Request-ID."""
+    origin = "https://evil.example.com"
+    answer = client.options(SESSIONS, headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+    assert answer.status_code == 400 and answer.headers["content-type"] == "application/json"
+    body = answer.json()
+    assert [e.message for e in SPEC.validator("/components/schemas/ErrorEnvelope").iter_errors(body)] == []
+    error = body["error"]
+    assert (error["code"], error["type"], error["status"]) == ("CORS_PREFLIGHT_REFUSED", "client_error", 400)
+    assert error["trace_id"] == answer.headers["X-Request-ID"]
+    assert error["details"] == {"origin": origin, "refused": ["origin"]}
+    assert f"--cors-origin {origin}" in error["system_message"]
+
+
+def test_a_refused_method_and_header_are_named(client: httpx.Client) -> None:
+    answer = client.options(
+        SESSIONS,
+        headers={
+            **PREFLIGHT,
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "x-foo",
+        },
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["details"]["refused"] == ["method", "headers"]
+
+
+def test_an_allowed_preflight_has_a_request_id_too(client: httpx.Client) -> None:
+    answer = client.options(SESSIONS, headers=PREFLIGHT)
+    assert answer.status_code == 200 and answer.headers["X-Request-ID"].startswith("req_")
 
 
 def test_actual_request_exposes_the_request_id(client: httpx.Client) -> None:

@@ -167,3 +167,17 @@ def test_a_dropped_connection_gets_no_answer_and_is_journaled(make_client: MakeC
     assert (dropped["status"], dropped["dropped"], dropped["forced"]) == (None, True, fault["fault_id"])
     assert dropped["trace_id"].startswith("req_")
     assert SPEC.operations["getFocusSession"].method == dropped["method"]
+
+
+@pytest.mark.parametrize("operation_id", list(CALLS))
+def test_a_forced_405_allows_what_the_real_405_allows(client: httpx.Client, operation_id: str) -> None:
+    """Regression: a forced 405 on Start said "POST is not allowed on this path; use POST"."""
+    _, path, _ = CALLS[operation_id]
+    real = client.request("DELETE", path, headers=ALICE)
+    assert real.status_code == 405
+    _arm(client, operation=operation_id, status=405, times=1)
+    forced = call(client, operation_id, ALICE)
+    assert forced.headers["Allow"] == real.headers["Allow"]
+    assert forced.json()["error"]["details"]["allowed"] == real.json()["error"]["details"]["allowed"]
+    method = SPEC.operations[operation_id].method
+    assert f"{method} is allowed on this path" in forced.json()["error"]["system_message"]

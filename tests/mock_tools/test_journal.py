@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import httpx
 import pytest
+from starlette.types import Message
 
 from mockserver.journal import Journal, redact_key
 
-from .conftest import ALICE, BOB, SESSIONS, start_session
+from .conftest import ALICE, BOB, SESSIONS, MakeClient, start_session
 
 
 def _journal(client: httpx.Client, **params: object) -> dict:
@@ -132,3 +134,80 @@ def test_redaction_tells_keys_apart_without_showing_them() -> None:
     assert redact_key("alice-dev-key") != redact_key("bob-dev-key")
     assert redact_key("alice-dev-key") == redact_key("alice-dev-key")
     assert len(redact_key("alice-dev-key") or "") == len("sha256:") + 10
+
+
+def test_keys_in_a_query_string_or_path_are_replaced(client: httpx.Client) -> None:
+    """Regression: ``?api_key=alice-dev-key`` was journaled as sent."""
+    client.get(f"{SESSIONS}/x?api_key=alice-dev-key&limit=3", headers=ALICE)
+    client.get(f"{SESSIONS}/x?access_token=some-token-value&note=bob-dev-key&page=2", headers=ALICE)
+    client.get("/v1/music/bob-dev-key/focus/sessions?key=", headers={"X-API-Key": "a-secret-typo-key"})
+    client.get(f"{SESSIONS}/x?q=a-secret-typo-key", headers={"X-API-Key": "a-secret-typo-key"})
+    typo, in_path, other_names, by_name = (
+        (e["path"], e["query"]) for e in client.get("/__mock/journal").json()["entries"]
+    )
+    assert by_name == (f"{SESSIONS}/x", "api_key=REDACTED&limit=3")
+    assert other_names == (f"{SESSIONS}/x", "access_token=REDACTED&note=REDACTED&page=2")
+    assert in_path == ("/v1/music/REDACTED/focus/sessions", "key=")
+    assert typo == (f"{SESSIONS}/x", "q=REDACTED")  # the key this request offered, known or not
+
+
+def test_a_client_that_leaves_during_a_delay_is_journaled_as_dropped(make_client: MakeClient) -> None:
+    """Regression: such a request was journaled with ``status: null`` but ``dropped: false``,
+    and its Start was carried out after the delay, for no one."""
+
+    async def forever(seconds: float) -> None:
+        await asyncio.Event().wait()
+
+    client = make_client(sleep=forever)
+    body = b'{"goal": "focus", "target_minutes": 10}'
+    arrivals: list[Message] = [
+        {"type": "http.request", "body": body, "more_body": False},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return arrivals.pop(0) if arrivals else await asyncio.Event().wait()  # type: ignore[func-returns-value]
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    headers = [
+        (b"x-api-key", b"alice-dev-key"),
+        (b"prefer", b"delay=120000"),
+        (b"content-type", b"application/json"),
+    ]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": SESSIONS,
+        "raw_path": SESSIONS.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 4010),
+    }
+    asyncio.run(asyncio.wait_for(client.app(scope, receive, send), timeout=10))  # type: ignore[attr-defined]
+    assert sent == []
+    (entry,) = _journal(client, status="dropped")["entries"]
+    assert (entry["operation"], entry["status"], entry["dropped"], entry["forced"]) == (
+        "startFocusSession",
+        None,
+        True,
+        "Prefer",
+    )
+    assert client.get("/__mock/sessions").json() == {"sessions": []}
+
+
+def test_an_entry_without_an_answer_is_always_dropped() -> None:
+    """Whatever the cause, ``status: null`` and ``dropped: true`` go together, so the filter finds it."""
+    from mockserver.clock import VirtualClock
+
+    journal = Journal(VirtualClock(0))
+    journal.observe({"path": "/p", "method": "POST", "headers": [], "state": {}}, 0, 1.0)
+    (entry,), _ = journal.query(limit=10, status="dropped")
+    assert (entry.status, entry.dropped) == (None, True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
 
 import httpx
 import pytest
 import uvicorn
+from starlette.types import Message
 
 from mockserver.app import create_app
 from mockserver.clock import VirtualClock
@@ -80,10 +83,41 @@ def test_prefer_does_not_skip_authentication(client: httpx.Client) -> None:
     assert answer.status_code == 401 and "forced" not in answer.json()["error"]["details"]
 
 
-def test_prefer_wins_over_an_armed_fault_and_leaves_it_armed(client: httpx.Client) -> None:
-    client.post("/__mock/faults", json={"operation": "getFocusSession", "status": 500, "times": 1})
+def _arm_get_500(client: httpx.Client, **more: object) -> None:
+    fault = {"operation": "getFocusSession", "status": 500, "times": 1, **more}
+    assert client.post("/__mock/faults", json=fault).status_code == 201
+
+
+def test_prefer_code_wins_over_an_armed_fault_and_leaves_it_armed(client: httpx.Client) -> None:
+    _arm_get_500(client)
     assert call(client, "getFocusSession", {**ALICE, "Prefer": "code=404"}).status_code == 404
     assert call(client, "getFocusSession", ALICE).status_code == 500
+
+
+def test_prefer_the_success_code_wins_over_an_armed_fault_too(client: httpx.Client) -> None:
+    """Regression: ``code=200`` was dropped as "nothing to do", so the fault fired."""
+    session = start_session(client)
+    _arm_get_500(client)
+    url = f"{SESSIONS}/{session['session_id']}"
+    assert client.get(url, headers={**ALICE, "Prefer": "code=200"}).status_code == 200
+    assert client.get(url, headers=ALICE).status_code == 500
+
+
+def test_prefer_delay_alone_neither_bypasses_nor_disarms_a_fault(
+    client: httpx.Client, sleeps: Sleeps
+) -> None:
+    """Regression: ``delay=10`` answered normally and left the fault armed; now both apply."""
+    _arm_get_500(client, delay_ms=2500)
+    answer = call(client, "getFocusSession", {**ALICE, "Prefer": "delay=10"})
+    assert answer.status_code == 500 and answer.json()["error"]["details"]["forced_by"] == "fault_1"
+    assert sleeps == [2.51]
+    assert client.get("/__mock/faults").json() == {"faults": []}
+    assert client.get("/__mock/journal").json()["entries"][0]["forced"] == "fault_1"
+
+
+def test_unknown_preferences_leave_faults_to_fire(client: httpx.Client) -> None:
+    _arm_get_500(client)
+    assert call(client, "getFocusSession", {**ALICE, "Prefer": "return=minimal"}).status_code == 500
 
 
 def test_prefer_is_journaled_as_forced(client: httpx.Client) -> None:
@@ -133,3 +167,45 @@ def test_stopping_the_server_ends_a_delay_and_still_answers(clock: VirtualClock)
     (answer,) = answers
     assert answer.status_code == 201, answer.text
     assert answer.json()["status"] == "active" and answer.headers["X-Request-ID"].startswith("req_")
+
+
+def test_a_request_the_stopping_server_cancels_is_answered_in_the_envelope(clock: VirtualClock) -> None:
+    """The last resort after the grace period (or a second Ctrl-C): no traceback, no plain text."""
+    entered: list[asyncio.Event] = []
+
+    async def forever(seconds: float) -> None:
+        entered[0].set()
+        await asyncio.Event().wait()
+
+    app = create_app(clock=clock, spec=SPEC, sleep=forever)
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": f"{SESSIONS}/mfocus_0123456789ab",
+        "query_string": b"",
+        "headers": [(b"x-api-key", b"alice-dev-key"), (b"prefer", b"delay=120000")],
+    }
+
+    async def cancel_during_the_delay() -> None:
+        entered.append(asyncio.Event())
+        request = asyncio.create_task(app(scope, receive, send))
+        await asyncio.wait_for(entered[0].wait(), timeout=10)
+        request.cancel()
+        await asyncio.wait_for(request, timeout=10)  # ends without raising CancelledError
+
+    asyncio.run(cancel_during_the_delay())
+    start, body = sent
+    assert start["status"] == 500
+    headers = dict(start["headers"])
+    assert headers[b"content-type"] == b"application/json"
+    error = json.loads(body["body"])["error"]
+    assert error["code"] == "INTERNAL_ERROR" and error["trace_id"] == headers[b"x-request-id"].decode()
+    assert "stopped before it could answer" in error["system_message"]
