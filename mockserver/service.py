@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from dataclasses import replace
 from typing import Any
 
 from . import errors
 from .clock import Clock, isoformat
-from .config import Config, User
+from .config import Config, Timings, User
 from .quota_schedule import QuotaSchedules
 from .store import SessionRecord, SessionStore
 from .timeline import Progress, progress, ready_time
 
 SEGMENT_SECONDS = 120
+SEGMENTS_KEPT = 4096  # rendered segments kept for the next poll (a few hundred bytes each)
 
 
 def new_session_id() -> str:
@@ -47,6 +49,9 @@ class FocusService:
         self._session_fields = session_fields
         self._segment_fields = segment_fields
         self._schedules = QuotaSchedules(store)
+        self._segments: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._segments_timings: Timings | None = None
+        self._segments_lock = threading.Lock()
 
     # -- access rules -------------------------------------------------------
 
@@ -145,17 +150,32 @@ class FocusService:
         return _shape(self._session_fields, values)
 
     def _segment(self, record: SessionRecord, index: int, audio_base: str) -> dict[str, Any]:
-        seg_id = segment_id(record.session_id, index)
-        values = {
-            "segment_id": seg_id,
-            "index": index,
-            "status": "ready",
-            "duration_seconds": SEGMENT_SECONDS,
-            "audio_url": f"{audio_base}/{seg_id}.wav",
-            "ready_at": isoformat(ready_time(record, self.config.timings, index)),
-            "promoted": index in record.promoted,
-        }
-        return _shape(self._segment_fields, values)
+        """A ready segment; the same few are shown on every poll of a session, so they are kept."""
+        timings = self.config.timings
+        promoted = index in record.promoted
+        key = (record.session_id, index, record.started_at, audio_base, promoted)
+        with self._segments_lock:
+            if self._segments_timings is not timings:
+                self._segments.clear()
+                self._segments_timings = timings
+            shaped = self._segments.get(key)
+        if shaped is None:
+            seg_id = segment_id(record.session_id, index)
+            values = {
+                "segment_id": seg_id,
+                "index": index,
+                "status": "ready",
+                "duration_seconds": SEGMENT_SECONDS,
+                "audio_url": f"{audio_base}/{seg_id}.wav",
+                "ready_at": isoformat(ready_time(record, timings, index)),
+                "promoted": promoted,
+            }
+            shaped = _shape(self._segment_fields, values)
+            with self._segments_lock:
+                if len(self._segments) >= SEGMENTS_KEPT:
+                    del self._segments[next(iter(self._segments))]  # the oldest
+                self._segments[key] = shaped
+        return dict(shaped)  # a copy: callers may change what they get
 
 
 def _shape(fields: tuple[str, ...], values: dict[str, Any]) -> dict[str, Any]:
