@@ -4,18 +4,30 @@ Generated requests carry the owner's key and organization, so they reach real
 sessions instead of bouncing off ``401``/``403``. Start requests create sessions,
 so each one must fit the run's session budget: the clause tests run first, then
 the stateless tests may use half of what is left and the stateful run the rest.
-A start case that does not fit is simply not sent (and counted as refused). Two
-free slots are required per start: the ``ignored_auth`` check re-sends a
-successful start without a key, which a faulty server might honour.
+A stateless start case that does not fit is simply not sent (and counted as
+refused). Two free slots are required per start: the ``ignored_auth`` check
+re-sends a successful start without a key, which a faulty server might honour.
+
+The stateful run cannot refuse starts that way. Hypothesis replays the choices of
+earlier examples while it explores, and if a start that was sent before is refused
+now, the replay finds other steps available and Hypothesis stops with
+``FlakyStrategyDefinition``. So the budget is never consulted inside an example:
+each example may send :data:`STARTS_PER_EXAMPLE` start requests (a rule that looks
+only at the example's own steps), an example begins only when the budget holds its
+starts twice over (once more to replay it, should it fail), and when it does not,
+the run ends between two examples (:class:`StatefulBudgetSpent`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import unittest
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import hypothesis
+import hypothesis.control
 import schemathesis
 from schemathesis.checks import CheckFunction
 from schemathesis.generation.stateful.state_machine import (
@@ -51,6 +63,9 @@ CHECKS: list[CheckFunction] = [
 ]
 SLOTS_PER_START = 2
 STATEFUL_STEPS = 8
+# One session is enough to follow every link of the spec (start -> get -> promote, -> end -> end again).
+STARTS_PER_EXAMPLE = 1
+SLOTS_PER_EXAMPLE = STARTS_PER_EXAMPLE * SLOTS_PER_START
 # On a virtual clock, move this far before each Get, so a Get -> Promote link finds a ready segment.
 VIRTUAL_SECONDS_PER_GET = 20.0
 
@@ -102,6 +117,10 @@ class SchemaBudget:
                 self.ledger.note_refused()
             return allowed
 
+    def may_begin_stateful_example(self) -> bool:
+        """Whether the budget holds one more stateful example and, should it fail, its replay."""
+        return self.ledger.remaining >= 2 * SLOTS_PER_EXAMPLE
+
     def end_started_since(self, mark: int) -> int:
         """End the sessions started after the ledger held ``mark`` sessions; return how many were new."""
         new = self.ledger.sessions_since(mark)
@@ -109,6 +128,19 @@ class SchemaBudget:
             if not session.ended and session.session_id is not None:
                 self.run.end_started(session)
         return len(new)
+
+
+class StatefulBudgetSpent(unittest.SkipTest):
+    """The budget holds no further stateful example: the run ends here, the examples so far stand.
+
+    A skip exception, because Hypothesis re-raises those at once, without replaying
+    anything. Raised when an example is over, so no example is cut short.
+    """
+
+
+def is_replay() -> bool:
+    """Whether Hypothesis is re-running a failing example to report it."""
+    return hypothesis.control.current_build_context().is_final
 
 
 def is_start(case: schemathesis.Case) -> bool:
@@ -126,25 +158,48 @@ def build_workflow(
     """The spec's state machine, pinned to the run's organization, budget and target.
 
     ``followed`` counts the links taken (by link) and the start requests sent (``START``).
+    What an example does depends on its own steps only, never on the budget left:
+    the budget decides only whether another example begins.
     """
     client = run.client
     virtual_advance = getattr(run.time, "advance", None)
 
     class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        @classmethod
+        def run(cls, *, settings: hypothesis.settings | None = None) -> None:
+            if not budget.may_begin_stateful_example():
+                return  # not even one example fits
+            with contextlib.suppress(StatefulBudgetSpent):
+                super().run(settings=settings)
+
         def setup(self) -> None:
             self._mark = run.ledger.started
+            self._starts = 0
+            self._failed = False
 
         def teardown(self) -> None:
+            # Each example ends its sessions, so the next one finds the target as this one did.
             budget.end_started_since(self._mark)
+            # Stop only once an example is over: stopping earlier would show Hypothesis an
+            # example that draws less than the one it replays. Never over a failure, which
+            # Hypothesis may replay (paid for when the example began) and must report.
+            if not self._failed and not is_replay() and not budget.may_begin_stateful_example():
+                raise StatefulBudgetSpent("the session budget holds no further stateful example")
 
         def step(self, input: StepInput) -> StepOutput | None:
             if is_start(input.case):
-                if not budget.may_start(stateless=False, positive=True):
+                if self._starts >= STARTS_PER_EXAMPLE:
+                    run.ledger.note_refused()
                     return None
+                self._starts += 1
                 followed[START] += 1
             if input.transition is not None and input.is_applied:
                 followed[input.transition.id] += 1
-            return super().step(input)
+            try:
+                return super().step(input)
+            except BaseException:
+                self._failed = True
+                raise
 
         def before_call(self, case: schemathesis.Case) -> None:
             # The config's `parameters` do not reach the state machine; pin the organization here.
