@@ -13,8 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from live_mock import LiveMock, free_port
-from teeth.harness import served
+from live_mock import LiveMock, free_port, served
 from teeth.variants import missing_field
 
 from .running import CREDENTIALS, ROOT, clean_environment, installed_script
@@ -138,3 +137,21 @@ def test_the_frontend_tests_run_against_a_focus_mock_started_in_the_background(t
     frontend = next(r for r in results if r.name == "Frontend tests")
     assert re.search(r"^# pass 3$", frontend.output, re.MULTILINE), frontend.output
     assert re.search(r"^# fail 0$", frontend.output, re.MULTILINE), frontend.output
+
+
+PINNED_INSTALL = re.compile(r'"focus-contract @ git\+https://[^"@\s]+@[^"@\s/]+"')
+
+
+@pytest.mark.parametrize("name", ["provider-gate.yml", "frontend-against-mock.yml"])
+def test_the_examples_install_focus_contract_only_from_a_pinned_source(name: str) -> None:
+    """Not on PyPI: a bare ``pip install focus-contract`` would fetch whatever owns the name there."""
+    job_steps = [step for job in load(EXAMPLES / name)["jobs"].values() for step in job["steps"]]
+    installs = [
+        step for step in job_steps if "focus-contract" in step.get("run", "") and "pip" in step["run"]
+    ]
+    assert installs, f"{name} does not install focus-contract"
+    for step in installs:
+        assert step.get("id") in INSTALL_STEP, f"{name}: the tests skip the install step by its id"
+        assert PINNED_INSTALL.search(step["run"]), f"{name}: unpinned install: {step['run']!r}"
+        unpinned = PINNED_INSTALL.sub("", step["run"])
+        assert "focus-contract" not in unpinned, f"{name}: unpinned install: {step['run']!r}"
