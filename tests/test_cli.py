@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from live_mock import free_port
 from world import ALICE, BOB, CAROL, ORG, OTHER_ORG, key, session_path, sessions_path
 
 from mockserver.cli import main
@@ -30,12 +31,6 @@ ACCESS_LINE = re.compile(
     r"focus_mock\.access (?P<method>[A-Z]+) (?P<path>\S+) (?P<status>\d{3}) "
     r"(?P<ms>\d+\.\d)ms (?P<trace>req_[A-Za-z0-9]+)$"
 )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class MockProcess:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from teeth.harness import served
+from live_mock import served
 from teeth.variants import end_not_idempotent, faithful, service_of
 
 from contracts.clauses import CLAUSES, DOCUMENTED

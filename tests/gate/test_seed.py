@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-from teeth.harness import served
+from live_mock import served
 from teeth.variants import faithful
 
 from .running import run_gate

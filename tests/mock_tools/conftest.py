@@ -11,17 +11,11 @@ on the wall, so no test waits.
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from mockserver.app import create_app
@@ -109,31 +103,3 @@ def start_session(client: httpx.Client, headers: dict[str, str] = ALICE, minutes
     answer = client.post(SESSIONS, json={"goal": "focus", "target_minutes": minutes}, headers=headers)
     assert answer.status_code == 201, answer.text
     return answer.json()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def serve(app: Starlette | ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
-    """Run ``app`` under uvicorn on a free port of ``host`` until the block ends."""
-    sock = socket.socket(socket.AF_INET)
-    sock.bind((host, 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:  # readiness, not time: the loop ends as soon as uvicorn listens
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()

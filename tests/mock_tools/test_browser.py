@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from live_mock import served
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -23,7 +24,7 @@ from starlette.routing import Route
 from mockserver.app import create_app
 from mockserver.clock import VirtualClock
 
-from .conftest import SESSIONS, START, serve
+from .conftest import SESSIONS, START
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -55,7 +56,7 @@ def _page_app(mock_url: str) -> Starlette:
 
 def test_headless_browser_on_another_localhost_origin_can_start_a_session(tmp_path: Path) -> None:
     mock = create_app(clock=VirtualClock(START))
-    with serve(mock) as mock_url, serve(_page_app(mock_url)) as page_url:
+    with served(mock) as mock_url, served(_page_app(mock_url)) as page_url:
         page_origin = page_url.replace("127.0.0.1", "localhost")
         dom = subprocess.run(
             [

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from live_mock import served
 
-from .conftest import ALICE, BOB, SESSIONS, MakeClient, Sleeps, serve, start_session
+from .conftest import ALICE, BOB, SESSIONS, MakeClient, Sleeps, start_session
 from .forced import CALLS, SPEC, assert_documented_forced_error, call, error_statuses
 
 CASES = [(op, status) for op in CALLS for status in error_statuses(op)]
@@ -154,7 +155,7 @@ def test_a_dropped_connection_gets_no_answer_and_is_journaled(make_client: MakeC
     """Only a real server can drop a connection, so this one runs under uvicorn on loopback."""
     client = make_client()
     app = client.app  # type: ignore[attr-defined]
-    with serve(app) as base, httpx.Client(base_url=base, timeout=10) as http:
+    with served(app) as base, httpx.Client(base_url=base, timeout=10) as http:
         session = start_session(http)
         fault = http.post(
             "/__mock/faults", json={"operation": "getFocusSession", "drop": True, "times": 1}

@@ -18,13 +18,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from live_mock import free_port
 
 from mockserver.cli import main
 from mockserver.config import Config, Timings, load_config
 from mockserver.sqlite_store import SqliteStore, StateFileError
 from mockserver.store import SessionRecord
 
-from .conftest import ALICE, SESSIONS, START, free_port
+from .conftest import ALICE, SESSIONS, START
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,20 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import uvicorn
-from starlette.types import ASGIApp
 
 ROOT = Path(__file__).resolve().parents[2]
 OWNER_KEY, PEER_KEY, OUTSIDER_KEY = "alice-dev-key", "bob-dev-key", "carol-dev-key"
@@ -37,28 +29,6 @@ CREDENTIALS = (
     "--outsider-org-id", OUTSIDER_ORG,
 )  # fmt: skip
 SUITE_TIMEOUT_SECONDS = 240
-
-
-@contextmanager
-def served(app: ASGIApp) -> Iterator[str]:
-    """``app`` on 127.0.0.1 at a free port until the block ends; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the mock did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def _child_env() -> dict[str, str]:

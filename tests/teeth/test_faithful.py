@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from live_mock import served
+
 from contracts.clauses import CLAUSES
 
-from .harness import ALL_KEYS, run_suite, served
+from .harness import ALL_KEYS, run_suite
 from .variants import faithful, service_of
 
 

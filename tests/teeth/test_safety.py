@@ -6,12 +6,13 @@ import asyncio
 import signal
 import time
 
+from live_mock import served
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contracts.launcher import free_port
 from mockserver.store import SessionStore
 
-from .harness import run_suite, served, start_suite
+from .harness import run_suite, start_suite
 from .variants import faithful, service_of
 
 STOP_EXIT_CODE = 4  # pytest's usage error: nothing was tested

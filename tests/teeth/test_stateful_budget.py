@@ -8,8 +8,9 @@ these budgets and seeds did so every time against the faithful mock.
 from __future__ import annotations
 
 import pytest
+from live_mock import served
 
-from .harness import SuiteRun, run_suite, served
+from .harness import SuiteRun, run_suite
 from .variants import faithful, service_of
 
 StartedBodies = list[tuple[str, str, int]]

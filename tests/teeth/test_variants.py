@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from live_mock import served
 
-from .harness import ALL_KEYS, run_suite, served
+from .harness import ALL_KEYS, run_suite
 from .variants import VARIANTS, Variant
 
 
