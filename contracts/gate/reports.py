@@ -204,6 +204,8 @@ def console_summary(outcome: Outcome, secrets: Iterable[str]) -> str:
     lines = [f"focus-contract: {outcome.headline()}"]
     if outcome.tested:
         lines[0] += f" at level {outcome.level}"
+        if outcome.message:
+            lines.append(f"  {outcome.message}")
     failures = outcome.failures()
     for clause, test in failures[:CONSOLE_FAILURES]:
         lines.append(f"  {clause['clause']} {clause['title']}")

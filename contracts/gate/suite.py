@@ -27,6 +27,7 @@ from typing import Any
 
 import requests
 
+from ..report import NOT_RUN, SKIPPED
 from .outcome import ExitCode, Outcome
 
 # The plugins the suite needs, loaded by name since auto-loading is off in the child.
@@ -55,6 +56,7 @@ class SuiteOptions:
     segment_wait: float
     request_timeout: float
     connect_timeout: float
+    allow_skipped: bool = False  # a skipped clause passes the gate instead of failing it
 
 
 def unreachable_reason(base_url: str, connect_timeout: float) -> str | None:
@@ -187,11 +189,39 @@ def run_suite(options: SuiteOptions) -> Outcome:
     if returncode == PYTEST_NO_TESTS:
         return outcome(ExitCode.USAGE, "no contract test was selected", suite)
     if returncode == PYTEST_OK and suite.get("clauses"):
+        unproven = unproven_clauses(suite)
+        if unproven and not options.allow_skipped:
+            return outcome(ExitCode.CLAUSE_FAILED, unproven, suite)
         return outcome(ExitCode.CONFORMANT, "", suite)
     if returncode == PYTEST_FAILED:
         return outcome(ExitCode.CLAUSE_FAILED, "", suite)
     return outcome(
         ExitCode.USAGE, f"the contract suite did not complete (pytest exit code {returncode})", suite
+    )
+
+
+def unproven_clauses(suite: dict[str, Any]) -> str:
+    """Why the run proves less than it selected: each skipped clause with its reason, or "".
+
+    A gate that goes green on a clause it never tested would pass a target that breaks it.
+    """
+    parts = []
+    for clause in suite.get("clauses", []):
+        if clause.get("verdict") not in (SKIPPED, NOT_RUN):
+            continue
+        reasons = sorted(
+            {
+                t["reason"].splitlines()[0].removeprefix("Skipped: ")
+                for t in clause.get("tests", [])
+                if t.get("reason")
+            }
+        )
+        parts.append(f"{clause['clause']} ({reasons[0] if reasons else clause['verdict']})")
+    if not parts:
+        return ""
+    return (
+        f"not proven: {len(parts)} selected clause{'s' if len(parts) != 1 else ''} skipped: "
+        f"{'; '.join(parts)}. Give what they need, or pass --allow-skipped to accept them untested"
     )
 
 
