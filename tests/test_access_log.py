@@ -1,4 +1,4 @@
-"""The access log writer: the layout of ``logging``'s lines, written once per turn of the event loop."""
+"""The access log writer: the layout of ``logging``'s lines, written in batches."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import io
 import logging
 
+from mockserver import access_log
 from mockserver.access_log import NAME, AccessLog
 
 INSTANTS = [1_800_000_000.0, 1_800_000_000.0419, 1_800_000_000.999, 1_800_000_001.5]
@@ -41,21 +42,48 @@ class CountingStream(io.StringIO):
         return super().write(text)
 
 
-def test_lines_of_one_loop_turn_leave_in_one_write_right_after_it() -> None:
+def test_lines_wait_for_the_flush_interval_and_leave_in_one_write() -> None:
     stream = CountingStream()
     log = AccessLog(stream)
 
     async def burst() -> tuple[str, str]:
         for n in range(3):
             log("GET", "/p", 200, 0.1, f"req_{n}")
+        await asyncio.sleep(0)  # a turn of the loop is not enough
         during = stream.getvalue()
-        await asyncio.sleep(0)  # one turn of the loop
+        await asyncio.sleep(access_log.FLUSH_SECONDS * 2)
         return during, stream.getvalue()
 
     during, after = asyncio.run(burst())
     assert during == ""
     assert [line.split()[-1] for line in after.splitlines()] == ["req_0", "req_1", "req_2"]
     assert stream.writes == 1
+
+
+def test_a_full_batch_is_written_without_waiting() -> None:
+    stream = CountingStream()
+    log = AccessLog(stream)
+
+    async def burst() -> int:
+        for n in range(access_log.FLUSH_LINES):
+            log("GET", "/p", 200, 0.1, f"req_{n}")
+        return len(stream.getvalue().splitlines())
+
+    assert asyncio.run(burst()) == access_log.FLUSH_LINES
+    assert stream.writes == 1
+
+
+def test_what_is_left_is_written_at_exit() -> None:
+    """The mock flushes at exit (atexit); here the same flush, called by hand, inside the interval."""
+    stream = io.StringIO()
+    log = AccessLog(stream)
+
+    async def burst() -> None:
+        log("GET", "/p", 200, 0.1, "req_last")
+        log.flush()
+
+    asyncio.run(burst())
+    assert stream.getvalue().endswith(" req_last\n")
 
 
 def test_without_a_running_loop_a_line_is_written_at_once() -> None:
