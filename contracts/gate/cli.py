@@ -39,7 +39,8 @@ exit codes:
   0  conformant: every clause of the level passed (with --allow-skipped: or was skipped)
   1  a clause failed, or was skipped and so not proven
   2  usage or configuration error; nothing was tested
-  3  the target is unreachable or refused the credentials; nothing was tested
+  3  the target is unreachable, does not answer like the Focus Sessions API, or refused
+     the credentials; nothing was tested
   128+n  stopped by signal n (130: Ctrl-C); every session started was ended
 
 --base-url is required: the gate never falls back to the bundled mock, so an empty

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -25,10 +24,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import requests
-
 from ..report import NOT_RUN, SKIPPED
+from ..settings import CREDENTIAL_OPTIONS
 from .outcome import ExitCode, Outcome
+from .probe import target_problem
 
 # The plugins the suite needs, loaded by name since auto-loading is off in the child.
 SUITE_PLUGINS = (
@@ -41,6 +40,7 @@ SUITE_PLUGINS = (
 CALLER_PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_BASE_URL")
 PYTEST_OK, PYTEST_FAILED, PYTEST_USAGE, PYTEST_NO_TESTS = 0, 1, 4, 5
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+OWNER_KEY_ENV, ORG_ID_ENV = (CREDENTIAL_OPTIONS[dest][1] for dest in ("api_key", "org_id"))
 
 
 @dataclass(frozen=True)
@@ -57,27 +57,6 @@ class SuiteOptions:
     request_timeout: float
     connect_timeout: float
     allow_skipped: bool = False  # a skipped clause passes the gate instead of failing it
-
-
-def unreachable_reason(base_url: str, connect_timeout: float) -> str | None:
-    """Why no connection to ``base_url`` can be made, or None when one can.
-
-    The connect timeout is short so that a closed port or a host that drops packets
-    stops the gate in seconds; proxies and TLS settings are those the suite will use.
-    A slow or odd answer is not this check's business: the suite judges answers.
-    """
-    try:
-        requests.get(base_url, timeout=connect_timeout, allow_redirects=False).close()
-    except requests.exceptions.SSLError:
-        return f"cannot reach {base_url}: the TLS handshake failed"
-    except requests.exceptions.ConnectTimeout:
-        return f"cannot reach {base_url}: no connection within {connect_timeout:g}s"
-    except requests.exceptions.ReadTimeout:
-        return None  # connected: the suite will see what the target does with its requests
-    except requests.RequestException as exc:
-        found = re.findall(r"\[Errno -?\d+\] ([^'\")]+)", str(exc))
-        return f"cannot reach {base_url}: {found[-1].strip() if found else type(exc).__name__}"
-    return None
 
 
 def _package_root() -> str:
@@ -157,7 +136,12 @@ def run_suite(options: SuiteOptions) -> Outcome:
             time.monotonic() - started,
         )
 
-    reason = unreachable_reason(options.base_url, options.connect_timeout)
+    reason = target_problem(
+        options.base_url,
+        options.credentials[OWNER_KEY_ENV],
+        options.credentials[ORG_ID_ENV],
+        options.connect_timeout,
+    )
     if reason is not None:
         return outcome(ExitCode.UNREACHABLE, reason)
 

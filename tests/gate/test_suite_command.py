@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
-from contracts.gate.suite import SuiteOptions, child_environment, suite_command, unreachable_reason
-from contracts.launcher import free_port
+from contracts.gate.suite import SuiteOptions, child_environment, suite_command
 
 OPTIONS = SuiteOptions(
     base_url="https://staging.example.com",
@@ -60,15 +58,3 @@ def test_keys_travel_in_the_environment_never_on_the_command_line(
     assert env["FOCUS_API_KEY"] == "secret-owner-key" and env["FOCUS_PEER_API_KEY"] == "secret-peer-key"
     assert "PYTEST_ADDOPTS" not in env and "PYTEST_BASE_URL" not in env
     assert env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] == "1"
-
-
-def test_a_target_that_accepts_the_connection_counts_as_reachable_however_slow_its_answer() -> None:
-    with socket.socket() as silent:  # accepts, never answers
-        silent.bind(("127.0.0.1", 0))
-        silent.listen()
-        assert unreachable_reason(f"http://127.0.0.1:{silent.getsockname()[1]}", 0.5) is None
-
-
-def test_a_refused_connection_is_named() -> None:
-    url = f"http://127.0.0.1:{free_port()}"
-    assert unreachable_reason(url, 0.5) == f"cannot reach {url}: Connection refused"
