@@ -33,6 +33,7 @@ from .suite import SuiteOptions, run_suite
 PROG = "focus-contract"
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 DEFAULT_CONNECT_TIMEOUT = 5.0
+MAX_TIMEOUT = 600.0
 
 EPILOG = f"""\
 exit codes:
@@ -70,6 +71,19 @@ def _positive(kind: type[int] | type[float]) -> type:
 
     parse.__name__ = kind.__name__
     return parse  # type: ignore[return-value]
+
+
+def _timeout(text: str) -> float:
+    """A timeout in seconds: finite and at most MAX_TIMEOUT, so that neither sockets nor CI wait forever."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= MAX_TIMEOUT:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f"must be more than 0 and at most {MAX_TIMEOUT:g} seconds (got {text})"
+        )
+    return value
 
 
 def _seed(text: str) -> int:
@@ -134,14 +148,14 @@ def run_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--request-timeout",
-        type=_positive(float),
+        type=_timeout,
         default=DEFAULT_REQUEST_TIMEOUT,
         metavar="SECONDS",
         help="timeout of every request (default: %(default)s)",
     )
     run.add_argument(
         "--connect-timeout",
-        type=_positive(float),
+        type=_timeout,
         default=DEFAULT_CONNECT_TIMEOUT,
         metavar="SECONDS",
         help="how long the first connection may take before the target counts as unreachable "

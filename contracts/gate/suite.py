@@ -136,12 +136,15 @@ def run_suite(options: SuiteOptions) -> Outcome:
             time.monotonic() - started,
         )
 
-    reason = target_problem(
-        options.base_url,
-        options.credentials[OWNER_KEY_ENV],
-        options.credentials[ORG_ID_ENV],
-        options.connect_timeout,
-    )
+    try:
+        reason = target_problem(
+            options.base_url,
+            options.credentials[OWNER_KEY_ENV],
+            options.credentials[ORG_ID_ENV],
+            options.connect_timeout,
+        )
+    except KeyboardInterrupt:
+        return outcome(128 + signal.SIGINT, "stopped by signal 2 before anything was tested")
     if reason is not None:
         return outcome(ExitCode.UNREACHABLE, reason)
 
