@@ -1,4 +1,4 @@
-"""Ctrl-C and SIGTERM as ``KeyboardInterrupt``, but never in the middle of a start request.
+"""Ctrl-C, SIGTERM and SIGHUP as ``KeyboardInterrupt``, but never in the middle of a start request.
 
 An interrupt that lands after the server created a session and before the suite
 read its id would leave a session nobody knows to end. While a start request is
@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# SIGHUP too: a closed terminal or SSH session must not leave sessions active.
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class DeferredInterrupts:
@@ -47,7 +48,7 @@ class DeferredInterrupts:
         raise KeyboardInterrupt
 
     def install(self) -> Callable[[], None]:
-        """Take over SIGINT and SIGTERM (main thread only); return what restores the old handlers."""
+        """Take over SIGNALS (main thread only); return what restores the old handlers."""
         if threading.current_thread() is not threading.main_thread():
             return lambda: None
         previous = {sig: signal.signal(sig, self.handle) for sig in SIGNALS}

@@ -39,7 +39,7 @@ SUITE_PLUGINS = (
 # Environment variables of the caller's own pytest set-up that must not steer the suite.
 CALLER_PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_BASE_URL")
 PYTEST_OK, PYTEST_FAILED, PYTEST_USAGE, PYTEST_NO_TESTS = 0, 1, 4, 5
-FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the terminal closed
 OWNER_KEY_ENV, ORG_ID_ENV = (CREDENTIAL_OPTIONS[dest][1] for dest in ("api_key", "org_id"))
 
 
@@ -96,7 +96,7 @@ def suite_command(options: SuiteOptions, scratch: Path, report_path: Path) -> li
 
 
 class _Forwarder:
-    """Passes Ctrl-C and SIGTERM on to the child once each time, and remembers the last one."""
+    """Passes Ctrl-C, SIGTERM and SIGHUP on to the child once each time, and remembers the last one."""
 
     def __init__(self, child: subprocess.Popen[bytes]) -> None:
         self.child = child

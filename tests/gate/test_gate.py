@@ -183,7 +183,10 @@ def test_a_configuration_mistake_exits_2_and_says_what_to_fix(
     assert_no_key_in(run.output)
 
 
-def test_sigterm_is_passed_on_and_every_session_is_ended_before_the_gate_exits(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_or_sighup_is_passed_on_and_every_session_is_ended_before_the_gate_exits(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
     app = faithful()
     store = service_of(app).store
     with served(app) as base_url:
@@ -204,9 +207,9 @@ def test_sigterm_is_passed_on_and_every_session_is_ended_before_the_gate_exits(t
         while not [r for r in store.all() if r.ended_at is None] and gate.poll() is None:
             assert time.monotonic() < deadline, "the run never had a session open to interrupt"
             time.sleep(0.02)
-        gate.send_signal(signal.SIGTERM)
+        gate.send_signal(signum)
         output, _ = gate.communicate(timeout=60)
-    assert gate.returncode == 128 + signal.SIGTERM, output
+    assert gate.returncode == 128 + signum, output
     assert store.all() and [r.session_id for r in store.all() if r.ended_at is None] == [], output
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["result"] == "interrupted" and report["summary"]["not run"] > 0, report["summary"]
