@@ -215,9 +215,11 @@ def _target(value: str | None) -> str:
 def _credentials(args: argparse.Namespace) -> dict[str, str]:
     """Environment variable -> value for each credential given by option or environment."""
     found: dict[str, str] = {}
-    for dest, (_flag, env, _text) in CREDENTIAL_OPTIONS.items():
+    for dest, (flag, env, _text) in CREDENTIAL_OPTIONS.items():
         value = getattr(args, dest) or os.environ.get(env)
         if value:
+            if env.endswith("_API_KEY"):
+                _check_key(value, flag, env)
             found[env] = value
     missing = [dest for dest in REQUIRED_WITH_BASE_URL if CREDENTIAL_OPTIONS[dest][1] not in found]
     if missing:
@@ -227,6 +229,15 @@ def _credentials(args: argparse.Namespace) -> dict[str, str]:
     if owner == peer:
         raise UsageError("--peer-api-key must belong to another user than --api-key")
     return found
+
+
+def _check_key(value: str, flag: str, env: str) -> None:
+    """A key goes into an HTTP header as is: a stray newline or space would be refused before any request."""
+    if value != value.strip() or not value.isprintable():
+        raise UsageError(
+            f"the key given as {flag} (or ${env}) has surrounding whitespace or an unprintable "
+            "character (a trailing newline from a file?): give the key alone"
+        )
 
 
 def _key_values(credentials: dict[str, str]) -> list[str]:

@@ -222,3 +222,22 @@ def test_an_unwritable_report_path_exits_2_before_the_run(tmp_path: Path) -> Non
     )
     assert run.returncode == 2, run.explain()
     assert f"cannot write {tmp_path}" in run.stderr and "testing" not in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "flag", "value"),
+    [
+        ("FOCUS_API_KEY", "--api-key", f"{OWNER_KEY}\n"),
+        ("FOCUS_API_KEY", "--api-key", f" {OWNER_KEY}"),
+        ("FOCUS_PEER_API_KEY", "--peer-api-key", "bob-dev\tkey"),
+        ("FOCUS_OUTSIDER_API_KEY", "--outsider-api-key", "carol-dev-key\r"),
+    ],
+    ids=["trailing-newline", "leading-space", "tab", "carriage-return"],
+)
+def test_a_key_with_whitespace_exits_2_naming_its_variable(
+    tmp_path: Path, variable: str, flag: str, value: str
+) -> None:
+    run = run_gate(tmp_path, "--base-url", "http://127.0.0.1:9", credentials={**CREDENTIALS, variable: value})
+    assert run.returncode == 2, run.explain()
+    assert f"the key given as {flag} (or ${variable}) has surrounding whitespace" in run.stderr
+    assert "Traceback" not in run.output and value.strip() not in run.output
