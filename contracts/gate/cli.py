@@ -15,8 +15,9 @@ import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
+from ..redaction import MASK
 from ..settings import (
     BASE_URL_ENV,
     CREDENTIAL_OPTIONS,
@@ -203,13 +204,37 @@ def _target(value: str | None) -> str:
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
-            f"--base-url must be an http(s) URL such as https://api.example.com (got {base_url!r})"
+            f"--base-url must be an http(s) URL such as https://api.example.com (got {shown_url(base_url)!r})"
         )
     try:
         parts.port  # noqa: B018 - raises on a port that is not a number
     except ValueError:
-        raise UsageError(f"--base-url has a bad port (got {base_url!r})") from None
+        raise UsageError(f"--base-url has a bad port (got {shown_url(base_url)!r})") from None
+    if parts.query or parts.fragment:
+        raise UsageError(
+            f"--base-url must not have a query string or fragment (got {shown_url(base_url)!r}): "
+            "give the URL the API's paths are appended to"
+        )
     return base_url.rstrip("/")
+
+
+def url_secrets(base_url: str | None) -> list[str]:
+    """The user and password written into ``base_url``: masked like keys wherever the URL is shown."""
+    if not base_url:
+        return []
+    parts = urlsplit(base_url.strip())
+    return [
+        unquoted for part in (parts.password, parts.username) if part for unquoted in {part, unquote(part)}
+    ]
+
+
+def shown_url(base_url: str) -> str:
+    """``base_url`` with any user and password replaced by the mask, for printing."""
+    parts = urlsplit(base_url)
+    if "@" not in parts.netloc:
+        return base_url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{MASK}@{host}"))
 
 
 def _credentials(args: argparse.Namespace) -> dict[str, str]:
@@ -260,13 +285,15 @@ def run_command(argv: Sequence[str]) -> int:
     args = run_parser().parse_args(argv)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
     credentials: dict[str, str] = {}
+    hidden = url_secrets(args.base_url if args.base_url is not None else os.environ.get(BASE_URL_ENV))
     try:
         base_url = _target(args.base_url)
         credentials = _credentials(args)
         _check_writable([args.json, args.junit, args.markdown])
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
-        outcome = Outcome(ExitCode.USAGE, args.base_url, args.level, seed, str(exc))
+        shown = shown_url(args.base_url) if args.base_url else args.base_url
+        outcome = Outcome(ExitCode.USAGE, shown, args.level, seed, str(exc))
         ran = False
     else:
         options = SuiteOptions(
@@ -280,11 +307,13 @@ def run_command(argv: Sequence[str]) -> int:
             request_timeout=args.request_timeout,
             connect_timeout=args.connect_timeout,
             allow_skipped=args.allow_skipped,
+            url_secrets=tuple(hidden),
         )
-        print(f"{PROG}: testing {base_url} at level {args.level}, seed {seed}", flush=True)
+        print(f"{PROG}: testing {shown_url(base_url)} at level {args.level}, seed {seed}", flush=True)
         outcome = run_suite(options)
+        outcome.target = shown_url(base_url)
         ran = True
-    keys = _key_values(credentials)
+    keys = _key_values(credentials) + hidden
     if ran:
         tested = outcome.exit_code in (ExitCode.CONFORMANT, ExitCode.CLAUSE_FAILED)
         print(console_summary(outcome, keys), file=sys.stdout if tested else sys.stderr, flush=True)

@@ -22,8 +22,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import IO, Any
 
+from ..redaction import redact
 from ..report import NOT_RUN, SKIPPED
 from ..settings import CREDENTIAL_OPTIONS
 from .outcome import ExitCode, Outcome
@@ -57,6 +58,7 @@ class SuiteOptions:
     request_timeout: float
     connect_timeout: float
     allow_skipped: bool = False  # a skipped clause passes the gate instead of failing it
+    url_secrets: tuple[str, ...] = ()  # the user and password in base_url, masked in all the child prints
 
 
 def _package_root() -> str:
@@ -69,6 +71,7 @@ def child_environment(options: SuiteOptions) -> dict[str, str]:
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_package_root(), os.environ.get("PYTHONPATH")) if p)
     env.update(options.credentials)
+    env["PYTEST_BASE_URL"] = options.base_url  # not on the command line: it may hold a password
     return env
 
 
@@ -82,7 +85,6 @@ def suite_command(options: SuiteOptions, scratch: Path, report_path: Path) -> li
         "--rootdir", _package_root(),
         "--confcutdir", str(Path(_package_root()) / "contracts"),
         "-q", "--tb=short", "-rN",
-        "--base-url", options.base_url,
         "--conformance-json", str(report_path),
         "--hypothesis-seed", str(options.seed),
         "--max-sessions", str(options.max_sessions),
@@ -159,9 +161,13 @@ def run_suite(options: SuiteOptions) -> Outcome:
             cwd=scratch,
             env=child_environment(options),
             stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if options.url_secrets else None,
+            stderr=subprocess.STDOUT if options.url_secrets else None,
             process_group=0,
         )
         with _Forwarder(child) as forwarder:
+            if child.stdout is not None:
+                _pass_on(child.stdout, options.url_secrets)
             returncode = child.wait()
         suite = _read_report(report_path)
 
@@ -210,6 +216,13 @@ def unproven_clauses(suite: dict[str, Any]) -> str:
         f"not proven: {len(parts)} selected clause{'s' if len(parts) != 1 else ''} skipped: "
         f"{'; '.join(parts)}. Give what they need, or pass --allow-skipped to accept them untested"
     )
+
+
+def _pass_on(stream: IO[bytes], secrets: tuple[str, ...]) -> None:
+    """Copy the child's output to ours line by line, with ``secrets`` masked."""
+    for line in stream:
+        sys.stdout.write(redact(line.decode("utf-8", "replace"), secrets))
+        sys.stdout.flush()
 
 
 def _read_report(path: Path) -> dict[str, Any]:

@@ -241,3 +241,26 @@ def test_a_key_with_whitespace_exits_2_naming_its_variable(
     assert run.returncode == 2, run.explain()
     assert f"the key given as {flag} (or ${variable}) has surrounding whitespace" in run.stderr
     assert "Traceback" not in run.output and value.strip() not in run.output
+
+
+def test_a_password_in_the_base_url_is_masked_in_the_output_and_every_report(tmp_path: Path) -> None:
+    with served(faithful()) as base_url:
+        with_password = base_url.replace("http://", "http://tester:secretpw@", 1)
+        run = run_gate(tmp_path, "--base-url", with_password, "--level", "documented", "--max-sessions", "2")
+    reports = [
+        run.markdown(),
+        (run.reports / "conformance.json").read_text(),
+        ET.tostring(run.junit()).decode(),
+    ]
+    for text in (run.output, *reports):
+        assert "secretpw" not in text and "tester" not in text, text[:3000]
+    assert "[redacted]@127.0.0.1" in run.stdout
+    assert run.json()["target"] == base_url.replace("http://", "http://[redacted]@", 1)
+
+
+@pytest.mark.parametrize("suffix", ["?tenant=a", "#top"], ids=["query", "fragment"])
+def test_a_base_url_with_a_query_or_fragment_exits_2(tmp_path: Path, suffix: str) -> None:
+    run = run_gate(tmp_path, "--base-url", f"http://u:secretpw@127.0.0.1:9{suffix}", timeout=30)
+    assert run.returncode == 2, run.explain()
+    assert "--base-url must not have a query string or fragment" in run.stderr
+    assert "secretpw" not in run.output + run.markdown() + run.json()["message"]

@@ -35,7 +35,6 @@ def test_the_seed_level_and_limits_reach_the_suite(tmp_path: Path) -> None:
     command = pytest_arguments(OPTIONS, tmp_path)
     assert option_value(command, "--hypothesis-seed") == "4242"
     assert option_value(command, "-m") == "documented"
-    assert option_value(command, "--base-url") == "https://staging.example.com"
     assert option_value(command, "--max-sessions") == "7"
     assert option_value(command, "--contract-max-examples") == "3"
     assert option_value(command, "--conformance-json") == str(tmp_path / "report.json")
@@ -56,5 +55,13 @@ def test_keys_travel_in_the_environment_never_on_the_command_line(
     env = child_environment(OPTIONS)
     assert not [word for word in command if "secret" in word]
     assert env["FOCUS_API_KEY"] == "secret-owner-key" and env["FOCUS_PEER_API_KEY"] == "secret-peer-key"
-    assert "PYTEST_ADDOPTS" not in env and "PYTEST_BASE_URL" not in env
+    assert "PYTEST_ADDOPTS" not in env
+    assert env["PYTEST_BASE_URL"] == "https://staging.example.com"  # the gate's, not the caller's
     assert env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] == "1"
+
+
+def test_the_base_url_travels_in_the_environment_since_it_may_hold_a_password(tmp_path: Path) -> None:
+    options = SuiteOptions(**{**OPTIONS.__dict__, "base_url": "https://u:secret-pw@staging.example.com"})
+    command = suite_command(options, tmp_path, tmp_path / "report.json")
+    assert "--base-url" not in command and not [word for word in command if "secret-pw" in word]
+    assert child_environment(options)["PYTEST_BASE_URL"] == "https://u:secret-pw@staging.example.com"
