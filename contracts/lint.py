@@ -1,8 +1,9 @@
 """The spec gate: is an OpenAPI document fit to be the contract? (``focus-contract lint``)
 
-Three things are checked, each problem reported as one line naming where it is:
+Four things are checked, each problem reported as one line naming where it is:
 
 * the document is valid OpenAPI 3.1 (openapi-spec-validator), and YAML without a key given twice;
+* it has the four operations of the API notes, and every link's ``operationId`` names one it has;
 * every example (media types, parameters, headers, schemas) is valid against its own schema;
 * every operation documents the error answers the API notes give it (401 when it needs a key,
   403 under an organization, ...), each with a body schema and an example to show.
@@ -13,6 +14,7 @@ the tests cannot disagree about what "every example" means.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,8 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from mockserver.config import _UniqueKeyLoader as UniqueKeyLoader  # the mock's strict YAML loader
 from mockserver.spec import Operation, Spec, spec_path
+
+from .client import END, GET, PROMOTE, START
 
 
 class SpecUnreadable(Exception):
@@ -144,6 +148,25 @@ def error_response_problems(spec: Spec) -> list[str]:
     return problems
 
 
+# The operations the API notes name (I1-I3, D1): a spec without one of them is not the contract.
+REQUIRED_OPERATIONS = (START, GET, END, PROMOTE)
+LINK = re.compile(r"/links/[^/]+$")
+
+
+def operation_problems(spec: Spec) -> list[str]:
+    """The four operations exist, and every link's ``operationId`` names an operation of the document."""
+    problems = [
+        f"/paths: no operation {op_id} (the API notes require {', '.join(REQUIRED_OPERATIONS)})"
+        for op_id in REQUIRED_OPERATIONS
+        if op_id not in spec.operations
+    ]
+    for pointer, node in nodes(spec.document):
+        target = node.get("operationId") if LINK.search(pointer) else None
+        if isinstance(target, str) and target not in spec.operations:
+            problems.append(f"{pointer}/operationId: the link names {target}, which no operation is")
+    return problems
+
+
 # -- the whole gate -----------------------------------------------------------------
 
 
@@ -182,5 +205,5 @@ def lint(path: str | Path | None = None) -> LintResult:
         # Examples and responses are only meaningful in a document that is valid OpenAPI.
         return LintResult(spec_file, tuple(problems))
     spec = Spec(document)
-    problems = example_problems(spec) + error_response_problems(spec)
+    problems = operation_problems(spec) + example_problems(spec) + error_response_problems(spec)
     return LintResult(spec_file, tuple(problems), len(list(examples(spec))), len(spec.operations))

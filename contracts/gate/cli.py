@@ -185,7 +185,8 @@ def run_parser() -> argparse.ArgumentParser:
 def lint_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"{PROG} lint",
-        description="Check the OpenAPI document: valid OpenAPI 3.1, every example valid against its schema, "
+        description="Check the OpenAPI document: valid OpenAPI 3.1, the four operations present and every "
+        "link resolving, every example valid against its schema, "
         "every operation documenting the error answers the API notes give it.",
         epilog="exit codes: 0 no problem; 1 problems (one line each); 2 usage error or unreadable file",
         allow_abbrev=False,

@@ -89,3 +89,22 @@ def test_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     done = run_lint("--spec", str(tmp_path / "nowhere.yaml"), cwd=tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "cannot read" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_spec_without_paths_is_a_problem(tmp_path: Path) -> None:
+    document = spec_document()
+    document["paths"] = {}
+    result = lint(write(tmp_path / "no-paths.yaml", document))
+    assert not result.ok
+    for op_id in ("startFocusSession", "getFocusSession", "endFocusSession", "promoteFocusSegment"):
+        assert any(p.startswith(f"/paths: no operation {op_id}") for p in result.problems), result.problems
+
+
+def test_a_link_to_a_deleted_operation_is_named(tmp_path: Path) -> None:
+    document = spec_document()
+    promote = next(path for path in document["paths"] if path.endswith("/promote"))
+    del document["paths"][promote]
+    result = lint(write(tmp_path / "no-promote.yaml", document))
+    assert "/paths: no operation promoteFocusSegment" in " ".join(result.problems), result.problems
+    dangling = [p for p in result.problems if "the link names promoteFocusSegment" in p]
+    assert dangling and all("/links/" in p and p.split(":")[0].endswith("/operationId") for p in dangling)
