@@ -38,6 +38,7 @@ log = logging.getLogger("focus_mock.forcing")
 
 Sleep = Callable[[float], Awaitable[Any]]
 RETRY_AFTER_SECONDS = 2
+NO_PREFERENCES = Preferences()  # most requests: made once, not per request
 
 
 def error_statuses(operation: Operation) -> list[int]:
@@ -172,7 +173,7 @@ class ForcedAnswers:
         """``Prefer: code`` decides alone; else a fault fires, after any ``Prefer: delay``."""
         prefer = [value.decode("latin-1") for name, value in scope["headers"] if name == b"prefer"]
         preferences = (
-            parse_prefer(prefer, operation.operation_id, operation.statuses) if prefer else Preferences()
+            parse_prefer(prefer, operation.operation_id, operation.statuses) if prefer else NO_PREFERENCES
         )
         if preferences.code is None and self.faults is not None and self.faults.armed:
             user = scope["state"].get("user")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from starlette.routing import Route
@@ -74,7 +75,13 @@ def _caller(scope: Scope, service: FocusService) -> tuple[User, str]:
 
 
 def _audio_base(scope: Scope) -> str:
-    host, port = scope.get("server") or ("localhost", None)
+    server = scope.get("server")
+    return _audio_base_of(None if server is None else tuple(server))  # some servers give a list
+
+
+@lru_cache(maxsize=64)  # one address per listening socket
+def _audio_base_of(server: tuple[str, int | None] | None) -> str:
+    host, port = server or ("localhost", None)
     host = f"[{host}]" if ":" in host else host
     authority = host if port in (None, 80) else f"{host}:{port}"
     return f"http://{authority}{AUDIO_PATH}"
