@@ -100,12 +100,17 @@ class Plan:
     drop: bool = False
 
 
+PATHS_KEPT = 4096  # matches remembered, by method and path
+_UNSEEN: Any = object()
+
+
 class OperationMatcher:
     """The operation a request names, matched exactly as the router's ``Route`` for it would.
 
     Same path regex and convertors (``compile_path``), same path (``get_route_path``),
     and a ``GET`` operation also answers ``HEAD``; but one dictionary lookup by
-    method instead of trying every route in turn.
+    method instead of trying every route in turn, and a path asked for before is
+    looked up, not matched again.
     """
 
     def __init__(self, operations: Iterable[Operation]) -> None:
@@ -115,13 +120,23 @@ class OperationMatcher:
             methods = {operation.method, "HEAD"} if operation.method == "GET" else {operation.method}
             for method in methods:
                 self._by_method.setdefault(method, []).append((regex, convertors, operation))
+        self._seen: dict[tuple[str, str], tuple[Operation, dict[str, Any]] | None] = {}
 
     def match(self, scope: Scope) -> tuple[Operation, dict[str, Any]] | None:
-        candidates = self._by_method.get(scope["method"])
-        if not candidates:
-            return None
+        """The operation and its path parameters (a fresh dict), or None."""
+        method: str = scope["method"]
         path = get_route_path(scope)
-        for regex, convertors, operation in candidates:
+        key = (method, path)
+        found = self._seen.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            found = self._match(method, path)
+            if len(self._seen) >= PATHS_KEPT:
+                self._seen.clear()  # a crude bound: clients ask for the same few paths again and again
+            self._seen[key] = found
+        return None if found is None else (found[0], dict(found[1]))
+
+    def _match(self, method: str, path: str) -> tuple[Operation, dict[str, Any]] | None:
+        for regex, convertors, operation in self._by_method.get(method, ()):
             found = regex.match(path)
             if found:
                 params = {name: convertors[name].convert(value) for name, value in found.groupdict().items()}

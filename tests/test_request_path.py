@@ -68,6 +68,22 @@ def test_the_operation_matcher_agrees_with_the_routes_it_stands_in_for(
     assert (None if found is None else (found[0].operation_id, found[1])) == expected
 
 
+def test_a_path_matched_again_gives_the_same_answer_in_a_fresh_dict() -> None:
+    matcher = OperationMatcher(SPEC.operations.values())
+    scope = {"type": "http", "method": "POST", "path": "/v1/music/o/focus/sessions/s/end", "root_path": ""}
+    first = matcher.match(scope)
+    assert first is not None
+    first[1]["session_id"] = "changed by a caller"
+    again = matcher.match(scope)
+    assert again is not None
+    assert (again[0].operation_id, again[1]) == (
+        "endFocusSession",
+        {"organization_id": "o", "session_id": "s"},
+    )
+    assert matcher.match({**scope, "method": "PUT"}) is None
+    assert matcher.match({**scope, "method": "PUT"}) is None
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text() | st.floats(allow_nan=False, allow_infinity=False),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
