@@ -143,8 +143,9 @@ class RequestValidator:
     whether a body is valid; only an invalid body goes through the pure-Python
     validator, whose errors make the ``{field, message}`` details. The compiled
     check is used only for schemas whose every keyword both validators read
-    alike (:data:`PORTABLE_KEYWORDS`), with ``pattern`` evaluated by the same
-    ECMA-262 translation the Python side uses, so both give the same verdict.
+    alike (:data:`PORTABLE_KEYWORDS`); a ``pattern`` is either plain enough to
+    mean the same to both engines or evaluated by the same ECMA-262 translation
+    the Python side uses, so both give the same verdict.
     """
 
     def __init__(self, spec: Spec, pointer: str) -> None:
@@ -190,21 +191,32 @@ def _compiled_validator(spec: Spec, pointer: str) -> Callable[[Any], bool] | Non
         import jsonschema_rs
     except ImportError:
         return None
-    if not _portable(spec, spec.resolve(pointer), set()):
+    patterns: list[str] = []
+    if not _portable(spec, spec.resolve(pointer), set(), patterns):
         return None
+    # Plain patterns read alike in both engines; anything else is read by the mock's own ECMA
+    # translation, through a call back into Python for each string checked.
+    plain = all(_PLAIN_PATTERN.match(pattern) for pattern in patterns)
     try:
         registry = jsonschema_rs.Registry([(SPEC_URI, spec.document)], draft=jsonschema_rs.Draft202012)
         reference = f"{SPEC_URI}#{quote(pointer, safe='/~')}"
         validator = jsonschema_rs.Draft202012Validator(
-            {"$ref": reference}, registry=registry, keywords={"pattern": _EcmaPattern}
+            {"$ref": reference}, registry=registry, keywords=None if plain else {"pattern": _EcmaPattern}
         )
     except Exception:  # another jsonschema-rs than the one this was written for: only slower without it
         return None
     return validator.is_valid
 
 
-def _portable(spec: Spec, schema: Any, seen: set[str]) -> bool:
-    """Whether every keyword under ``schema`` (following ``$ref`` into the spec) is portable."""
+# Literal letters, digits, _ and -, bracket classes without escapes, and quantifiers, between an
+# optional leading ^ and trailing $: a pattern on which jsonschema-rs's regex engine (where $ is
+# the end of the text, as in ECMA-262) and mockserver.patterns agree. No \d, \w or . in it.
+_PLAIN_PATTERN = re.compile(r"\^?(?:[A-Za-z0-9_-]|\[\^?[^\\\[\]]+\]|\{\d+(?:,\d*)?\}|[*+?])*\$?\Z")
+
+
+def _portable(spec: Spec, schema: Any, seen: set[str], patterns: list[str]) -> bool:
+    """Whether every keyword under ``schema`` (following ``$ref`` into the spec) is portable;
+    collects the ``pattern`` values met on the way."""
     if isinstance(schema, bool):
         return True
     if not isinstance(schema, dict):
@@ -219,16 +231,18 @@ def _portable(spec: Spec, schema: Any, seen: set[str]) -> bool:
                 return False
             if value not in seen:
                 seen.add(value)
-                if not _portable(spec, spec.resolve_raw(value[1:]), seen):
+                if not _portable(spec, spec.resolve_raw(value[1:]), seen, patterns):
                     return False
         elif keyword == "properties":
-            if not all(_portable(spec, sub, seen) for sub in value.values()):
+            if not all(_portable(spec, sub, seen, patterns) for sub in value.values()):
                 return False
         elif keyword in ("additionalProperties", "items"):
-            if not _portable(spec, value, seen):
+            if not _portable(spec, value, seen, patterns):
                 return False
-        elif keyword == "allOf" and not all(_portable(spec, sub, seen) for sub in value):
+        elif keyword == "allOf" and not all(_portable(spec, sub, seen, patterns) for sub in value):
             return False
+        elif keyword == "pattern":
+            patterns.append(value)
     return True
 
 

@@ -196,6 +196,9 @@ def test_the_start_body_gets_the_verdict_and_the_details_of_the_python_validator
 
 
 @given(bodies)
+@example({"goal": "focus\n", "target_minutes": 60})  # Python's own $ would let this through
+@example({"goal": "focus", "engine": "a\u0663", "target_minutes": 60})  # an Arabic-Indic digit
+@example({"goal": "FOCUS", "target_minutes": 60.0})
 @settings(max_examples=400)
 def test_the_compiled_check_alone_agrees_with_the_python_validator(body: Any) -> None:
     """The fast verdict is trusted when it says valid: it must never pass what Python refuses."""
@@ -206,6 +209,20 @@ def test_the_compiled_check_alone_agrees_with_the_python_validator(body: Any) ->
     except (ValueError, OverflowError):
         return  # unreadable for the compiled check: the Python validator decides
     assert verdict == (python_problems(body) is None)
+
+
+def test_a_pattern_that_is_not_plain_is_read_by_the_mocks_own_translation() -> None:
+    """A pattern with escapes is checked as the mock reads it: \\d is 0-9 and $ the very end."""
+    document = {
+        "openapi": "3.1.0",
+        "paths": {},
+        "components": {"schemas": {"Code": {"type": "string", "pattern": "^\\d+$"}}},
+    }
+    compiled = RequestValidator(Spec(document), "/components/schemas/Code")._compiled
+    assert compiled is not None
+    assert compiled("0123")
+    assert not compiled("\u0663")
+    assert not compiled("12\n")
 
 
 def test_a_schema_with_a_keyword_the_validators_may_read_differently_stays_in_python() -> None:
