@@ -195,10 +195,14 @@ class ControlPlane:
 
     async def jump_session(self, request: Request) -> Response:
         session_id = request.path_params["session_id"]
-        record = self.service.store.get(session_id)
-        if record is None:
+        if self.service.store.get(session_id) is None:
             raise errors.session_not_found(session_id)
         wanted = (await self.body(request, "jumpSession"))["ready_count"]
+        # Read the session again: an End may have come in while the body did, and an ended session
+        # no longer changes (D9). From here to the reschedule nothing awaits, so nothing interleaves.
+        record = self.service.store.get(session_id)
+        if record is None:  # a reset while the body arrived
+            raise errors.session_not_found(session_id)
         state = self.service.progress(record)
         if state.status != ACTIVE:
             raise _invalid("ready_count", f"the session is {state.status}; it no longer changes (D9, I8)")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from typing import Any
+
 import httpx
 import pytest
 from openapi_spec_validator import validate
+from starlette.types import Message
 
 from mockserver.clock import VirtualClock
 from mockserver.control import is_loopback, load_document
@@ -180,6 +185,63 @@ def test_jump_refusals_say_why(client: httpx.Client, clock: VirtualClock) -> Non
     client.post(f"{SESSIONS}/{session['session_id']}/end", headers=ALICE)
     assert "ended" in _errors(client.post(url, json={"ready_count": 4}))["ready_count"]
     assert "ready_count" in _errors(client.post(url, json={"ready_count": "4"}))
+
+
+def test_an_end_arriving_while_a_jump_body_is_on_its_way_wins(
+    client: httpx.Client, clock: VirtualClock
+) -> None:
+    """D9: the jump is checked against the session as it is when its body has arrived. It used
+    to check the session read before the body, and moved the start of a session ended meanwhile."""
+    session = start_session(client, minutes=10)
+    clock.advance(13)
+    app = client.app  # type: ignore[attr-defined]
+    session_path = f"{SESSIONS}/{session['session_id']}"
+
+    def scope(method: str, path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+        return {
+            "type": "http", "http_version": "1.1", "method": method, "scheme": "http", "path": path,
+            "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
+            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 4010),
+        }  # fmt: skip
+
+    async def call(method: str, path: str, headers: list[tuple[bytes, bytes]], body: bytes = b"",
+                   arrived: asyncio.Event | None = None) -> tuple[int, Any]:  # fmt: skip
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            if arrived is not None:
+                await arrived.wait()
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await app(scope(method, path, headers), receive, send)
+        return sent[0]["status"], json.loads(sent[1]["body"])
+
+    async def race() -> tuple[tuple[int, Any], tuple[int, Any]]:
+        arrived = asyncio.Event()
+        json_headers = [(b"content-type", b"application/json")]
+        jump = asyncio.create_task(
+            call(
+                "POST",
+                f"/__mock/sessions/{session['session_id']}/jump",
+                json_headers,
+                b'{"ready_count": 4}',
+                arrived,
+            )
+        )
+        for _ in range(10):
+            await asyncio.sleep(0)  # the jump is now waiting for its body
+        ended = await call("POST", f"{session_path}/end", [(b"x-api-key", b"alice-dev-key")])
+        arrived.set()
+        return ended, await jump
+
+    (end_status, ended), (jump_status, refusal) = asyncio.run(race())
+    assert (end_status, ended["status"], ended["ready_count"]) == (200, "ended", 2)
+    assert jump_status == 422
+    assert "the session is ended" in refusal["error"]["details"]["errors"][0]["message"]
+    assert client.get(session_path, headers=ALICE).json() == ended
 
 
 def test_jump_on_an_unknown_session_is_the_documented_404(client: httpx.Client) -> None:
