@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,11 @@ class Config:
     timings: Timings = field(default_factory=Timings)
 
     def organization(self, organization_id: str) -> Organization | None:
-        return next((o for o in self.organizations if o.id == organization_id), None)
+        return self._organizations_by_id.get(organization_id)
+
+    @cached_property  # looked up on every answer; a changed world is a new Config
+    def _organizations_by_id(self) -> dict[str, Organization]:
+        return {o.id: o for o in reversed(self.organizations)}  # the first of a repeated id wins
 
 
 DEFAULT_CONFIG_DATA: dict[str, Any] = {

@@ -96,7 +96,10 @@ class Cors:
 
 
 def _has(headers: Iterable[tuple[bytes, bytes]], wanted: bytes) -> bool:
-    return any(name == wanted for name, _ in headers)
+    for name, _ in headers:  # noqa: SIM110 (a plain loop is twice as fast as any() over a generator)
+        if name == wanted:
+            return True
+    return False
 
 
 def cors_middleware(

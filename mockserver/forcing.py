@@ -101,6 +101,7 @@ class Plan:
 
 
 PATHS_KEPT = 4096  # matches remembered, by method and path
+PATH_KEPT_LENGTH = 256  # only for short paths, so hostile long ones cannot fill memory
 _UNSEEN: Any = object()
 
 
@@ -130,9 +131,10 @@ class OperationMatcher:
         found = self._seen.get(key, _UNSEEN)
         if found is _UNSEEN:
             found = self._match(method, path)
-            if len(self._seen) >= PATHS_KEPT:
-                self._seen.clear()  # a crude bound: clients ask for the same few paths again and again
-            self._seen[key] = found
+            if len(path) <= PATH_KEPT_LENGTH:
+                if len(self._seen) >= PATHS_KEPT:
+                    self._seen.clear()  # a crude bound: clients ask for the same few paths again and again
+                self._seen[key] = found
         return None if found is None else (found[0], dict(found[1]))
 
     def _match(self, method: str, path: str) -> tuple[Operation, dict[str, Any]] | None:

@@ -15,6 +15,7 @@ import random
 import re
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from starlette.requests import ClientDisconnect
@@ -62,6 +63,17 @@ _NOTHING_TO_QUOTE = re.compile(r"[A-Za-z0-9_.~\-" + re.escape(_LOG_SAFE) + r"]*\
 def loggable(path: str) -> str:
     """The path percent-encoded again, as one token: a decoded ``%0A`` or space in it
     could otherwise end the log line early and forge the next one."""
+    if len(path) <= 256:
+        return _loggable_short(path)
+    return _loggable(path)
+
+
+@lru_cache(maxsize=4096)  # the same few paths on every request
+def _loggable_short(path: str) -> str:
+    return _loggable(path)
+
+
+def _loggable(path: str) -> str:
     if _NOTHING_TO_QUOTE.match(path):
         return path  # what quote() would give back unchanged
     return quote(path, safe=_LOG_SAFE, errors="backslashreplace")

@@ -85,15 +85,19 @@ class Journal:
             return
         state = scope.get("state", {})
         user = state.get("user")
-        raw_key = next((value for name, value in scope.get("headers", ()) if name == b"x-api-key"), None)
-        api_key = None if raw_key is None else raw_key.decode("latin-1")
+        api_key = None
+        for name, value in scope.get("headers", ()):
+            if name == b"x-api-key":
+                api_key = value.decode("latin-1")
+                break
         offered = () if api_key is None else (api_key,)
+        query: bytes = scope.get("query_string", b"")
         facts = (
             state.get("trace_id", ""),
             self._clock.now(),
             scope["method"],
             self._redactor.text(path, offered),
-            self._redactor.query(scope.get("query_string", b"").decode("latin-1"), offered),
+            self._redactor.query(query.decode("latin-1"), offered) if query else "",
             status,
             elapsed_ms,
             state.get("operation_id"),

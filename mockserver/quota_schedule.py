@@ -184,7 +184,7 @@ class QuotaSchedules:
                 cached is None
                 or cached.revision != revision
                 or cached.schedule.quota != quota
-                or cached.schedule.timings != timings
+                or (cached.schedule.timings is not timings and cached.schedule.timings != timings)
             ):
                 sessions = self._store.in_organization(organization_id)  # read after the revision
                 cached = _Cached(revision, QuotaSchedule.build(sessions, quota, timings))

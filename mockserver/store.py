@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from math import ceil
 from typing import Protocol
 
@@ -31,7 +32,7 @@ class SessionRecord:
     ended_at: float | None = None
     promoted: frozenset[int] = field(default_factory=frozenset)
 
-    @property
+    @cached_property  # read several times in every answer; the facts it follows never change
     def total_segments(self) -> int:
         return ceil(self.target_minutes / SEGMENT_MINUTES)
 

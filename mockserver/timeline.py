@@ -14,6 +14,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .config import Timings
 from .store import SessionRecord
@@ -21,8 +22,7 @@ from .store import SessionRecord
 ACTIVE, ENDED, STOPPED_CAP = "active", "ended", "stopped_cap"
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(NamedTuple):  # made for every answer: a tuple is built in half the time of a frozen dataclass
     status: str
     ready_count: int
     next_ready_at: float | None

@@ -23,8 +23,10 @@ from starlette.types import Message, Receive, Scope, Send
 
 from mockserver import errors
 from mockserver.cors import LOCALHOST_ORIGINS, Cors
-from mockserver.forcing import OperationMatcher
+from mockserver.forcing import PATH_KEPT_LENGTH, OperationMatcher
+from mockserver.gateway import _loggable, loggable
 from mockserver.handlers import send_json
+from mockserver.redaction import MEMO_SIZE, MEMO_TEXT_LENGTH, Redactor
 from mockserver.spec import Spec
 from mockserver.validation import RequestValidator, check
 
@@ -82,6 +84,57 @@ def test_a_path_matched_again_gives_the_same_answer_in_a_fresh_dict() -> None:
     )
     assert matcher.match({**scope, "method": "PUT"}) is None
     assert matcher.match({**scope, "method": "PUT"}) is None
+
+
+def test_long_paths_are_matched_but_not_remembered() -> None:
+    """A client sending ever new long paths must not fill the mock's memory with them."""
+    matcher = OperationMatcher(SPEC.operations.values())
+    long_id = "s" * (PATH_KEPT_LENGTH + 1)
+    for n in range(3):
+        scope = {"type": "http", "method": "GET", "path": f"/v1/music/o/focus/sessions/{long_id}{n}"}
+        found = matcher.match(scope)
+        assert found is not None and found[1]["session_id"] == f"{long_id}{n}"
+    assert matcher._seen == {}
+
+
+# -- what the log and the journal show: remembered, and the same as worked out afresh ----
+
+KNOWN_KEYS = ("alice-dev-key", "bob-dev-key", "short")
+log_texts = st.lists(
+    st.sampled_from(
+        ["/v1/", "alice-dev-key", "bob-dev-key", "my-own-secret-key", "%0A", " ", "é", "/end", "short"]
+    ),
+    max_size=6,
+).map("".join)
+
+
+@given(log_texts, st.sampled_from([(), ("my-own-secret-key",), ("alice-dev-key",), ("tiny",)]))
+@settings(max_examples=300)
+def test_a_remembered_redaction_is_what_redacting_afresh_gives(text: str, offered: tuple[str, ...]) -> None:
+    redactor = Redactor(KNOWN_KEYS)
+    first = redactor.text(text, offered)
+    assert first == Redactor(KNOWN_KEYS)._text(text, offered)
+    assert redactor.text(text, offered) == first
+    assert "alice-dev-key" not in first and "bob-dev-key" not in first
+    if offered == ("my-own-secret-key",):
+        assert "my-own-secret-key" not in first
+
+
+def test_the_redaction_memory_keeps_short_texts_only_and_stays_bounded() -> None:
+    redactor = Redactor(KNOWN_KEYS)
+    assert (
+        redactor.text("/x/alice-dev-key" + "y" * MEMO_TEXT_LENGTH) == "/x/REDACTED" + "y" * MEMO_TEXT_LENGTH
+    )
+    assert redactor._memo == {}
+    for n in range(MEMO_SIZE + 10):
+        redactor.text(f"/v1/{n}")
+    assert 0 < len(redactor._memo) <= MEMO_SIZE
+
+
+@given(st.text(max_size=40) | st.text(min_size=250, max_size=300))
+def test_a_remembered_loggable_path_is_what_quoting_afresh_gives(path: str) -> None:
+    assert loggable(path) == loggable(path) == _loggable(path)
+    assert not any(c in loggable(path) for c in " \r\n")
 
 
 json_values = st.recursive(
