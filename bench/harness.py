@@ -30,6 +30,7 @@ from .contract_timing import time_contract_suites
 from .prism import Prism, ensure_prism
 from .processes import REPO_ROOT, Server, ServerSet, free_port
 from .profiling import profile_section
+from .rounds import fold_section, turned
 from .seeding import HEADERS, alice_ids, seeded_id, start_sessions
 from .targets import (
     OPERATIONS,
@@ -146,28 +147,42 @@ COMPARE_SERVERS = ("mock", "mock-quiet", "prism", "prism-silent", "starlette")
 
 
 def compare_section(run: Run, prism: Prism | str | None) -> dict[str, Any]:
-    """focus-mock (log on, log off), Prism (default, silent) and bare Starlette, same loads."""
-    wanted = run.args.servers
-    section: dict[str, Any] = {}
-    ids: list[str] = [seeded_id(i) for i in range(run.args.seed_sessions)]
-    for quiet in (False, True):
-        target = mock_target(quiet)
-        if target.key in wanted:
-            section[target.key], seeded = run.measure(target, OPERATIONS, None, seed=run.args.seed_sessions)
-            ids = seeded if not quiet else ids  # the others get the URLs the first mock answered
-    ids = ids[:IDS_PER_LOAD]
-    for silent in (False, True):
-        key = "prism-silent" if silent else "prism"
-        if key not in wanted:
-            continue
-        if isinstance(prism, Prism):
-            section[key], _ = run.measure(prism_target(prism, silent), OPERATIONS, ids)
-        else:
-            label = "prism silent" if silent else "prism"
-            section[key] = {"label": label, "skipped": prism or "skipped (--skip-prism)"}
-    if "starlette" in wanted:
-        section["starlette"], _ = run.measure(starlette_target(), OPERATIONS, ids)
-    return section
+    """focus-mock (log on, log off), Prism (default, silent) and bare Starlette, same loads,
+    each once per round (see :mod:`bench.rounds`)."""
+    servers = [(key, target) for key, target in _compare_targets(prism) if key in run.args.servers]
+    ids: list[str] = [seeded_id(i) for i in range(run.args.seed_sessions)][:IDS_PER_LOAD]
+    measured: list[dict[str, Any]] = []
+    for round_index in range(run.args.rounds):
+        _announce_round(run, round_index)
+        section: dict[str, Any] = {}
+        for key, target in turned(servers, round_index):
+            if isinstance(target, str):
+                section[key] = {"label": key.replace("-", " "), "skipped": target}
+            elif target.is_mock:  # the mock answers the sessions it was given through its API
+                section[key], _ = run.measure(target, OPERATIONS, None, seed=run.args.seed_sessions)
+            else:  # the others answer any id: they get the same paths, of the same length
+                section[key], _ = run.measure(target, OPERATIONS, ids)
+        measured.append(section)
+    return fold_section(measured)
+
+
+def _compare_targets(prism: Prism | str | None) -> list[tuple[str, Target | str]]:
+    """Each server of the compare section, or why it cannot run."""
+    skipped = prism if isinstance(prism, str) else "skipped (--skip-prism)"
+    return [
+        ("mock", mock_target(quiet=False)),
+        ("mock-quiet", mock_target(quiet=True)),
+        *(
+            (key, prism_target(prism, silent) if isinstance(prism, Prism) else skipped)
+            for key, silent in (("prism", False), ("prism-silent", True))
+        ),
+        ("starlette", starlette_target()),
+    ]
+
+
+def _announce_round(run: Run, round_index: int) -> None:
+    if run.args.rounds > 1:
+        print(f"== round {round_index + 1} of {run.args.rounds}", flush=True)
 
 
 def validation_section(run: Run) -> dict[str, Any]:
@@ -183,19 +198,22 @@ def validation_section(run: Run) -> dict[str, Any]:
 
 
 def scale_section(run: Run) -> dict[str, Any]:
-    """RSS and get/end latency of the mock holding 10, 1,000 and 100,000 sessions."""
-    section: dict[str, Any] = {}
-    for size in run.args.scale_sizes:
-        figures, _ = run.measure(
-            seeded_mock_target(size),
-            ("get", "end"),
-            alice_ids(size, IDS_PER_LOAD),
-            seconds=run.args.scale_duration,
-            ready_timeout=300.0,
-            single=("get",),
-        )
-        section[str(size)] = figures
-    return section
+    """RSS and get/end latency of the mock holding 10, 1,000 and 100,000 sessions, per round."""
+    measured: list[dict[str, Any]] = []
+    for round_index in range(run.args.rounds):
+        _announce_round(run, round_index)
+        section: dict[str, Any] = {}
+        for size in turned(run.args.scale_sizes, round_index):
+            section[str(size)], _ = run.measure(
+                seeded_mock_target(size),
+                ("get", "end"),
+                alice_ids(size, IDS_PER_LOAD),
+                seconds=run.args.scale_duration,
+                ready_timeout=300.0,
+                single=("get",),
+            )
+        measured.append({str(size): section[str(size)] for size in run.args.scale_sizes})
+    return fold_section(measured)
 
 
 # -- environment --------------------------------------------------------------
@@ -241,6 +259,7 @@ def environment(args: argparse.Namespace, prism: Prism | str | None) -> dict[str
         "connections": args.connections,
         "threads": args.threads,
         "seconds": args.duration,
+        "rounds": args.rounds,
         "warmup_seconds": args.warmup,
         "scale_seconds": args.scale_duration,
         "seed_sessions": args.seed_sessions,
@@ -256,7 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Benchmark focus-mock against Prism and a bare Starlette ceiling on this machine.",
     )
     parser.add_argument(
-        "--duration", type=float, default=15.0, help="seconds per load (default: %(default)s)"
+        "--duration", type=float, default=10.0, help="seconds per load (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="times each server of compare and scale is measured, in turn; figures are medians (default: 3)",
     )
     parser.add_argument(
         "--warmup",
@@ -325,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(sections) - set(SECTIONS)
     if unknown:
         print(f"unknown sections: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    if args.rounds < 1:
+        print("--rounds must be at least 1", file=sys.stderr)
         return 2
     args.scale_sizes = [int(s) for s in args.scale_sizes.split(",") if s.strip()]
     args.servers = [s.strip() for s in args.servers.split(",") if s.strip()]

@@ -104,6 +104,22 @@ def comparison_table(section: dict[str, Any]) -> str:
     return render_table(header, rows)
 
 
+def spread_table(section: dict[str, Any], ops: Sequence[str]) -> str | None:
+    """Lowest and highest req/s of each server over the rounds; None after a single round."""
+    measured = {k: v for k, v in section.items() if not v.get("skipped")}
+    if max((v.get("rounds", 1) for v in measured.values()), default=1) < 2:
+        return None
+    header = ["req/s over the rounds", *(v["label"] for v in measured.values())]
+    rows = []
+    for op in ops:
+        cells = []
+        for server in measured.values():
+            spread = (server.get("ops", {}).get(op) or {}).get("rps_spread")
+            cells.append("-" if not spread else f"{_num(spread[0], 0)}-{_num(spread[1], 0)}")
+        rows.append([op, *cells])
+    return render_table(header, rows)
+
+
 def simple_table(section: dict[str, Any], ops: Sequence[str]) -> str:
     """One row per server: memory, then rate and latency of each operation."""
     header = ["", "RSS idle MB", "RSS after MB"]
@@ -240,6 +256,7 @@ def render(results: Results) -> str:
         f"focus-mock benchmark  {meta.get('started_at', '')}  commit {meta.get('commit', '?')}",
         f"driver {meta.get('driver')}  {meta.get('connections')} connections  "
         f"{meta.get('seconds')} s per load after {meta.get('warmup_seconds')} s warm-up  "
+        f"{_rounds(meta)}"
         f"{meta.get('cpus')} CPUs  {meta.get('python')}",
         f"uvicorn {meta.get('uvicorn')} (loop {meta.get('uvicorn_loop')}, http {meta.get('uvicorn_http')})  "
         f"starlette {meta.get('starlette')}  prism {meta.get('prism')}  "
@@ -254,6 +271,8 @@ def render(results: Results) -> str:
         if section:
             table = comparison_table(section) if key == "compare" else simple_table(section, ("get",))
             parts += ["", f"== {title}", table, *_notes(section)]
+            spread = spread_table(section, OPERATIONS) if key == "compare" else None
+            parts += [] if spread is None else ["", spread]
     if results.get("scale"):
         parts += [
             "",
@@ -261,6 +280,8 @@ def render(results: Results) -> str:
             simple_table(results["scale"], ("get", "end", "get@1")),
             *_notes(results["scale"]),
         ]
+        spread = spread_table(results["scale"], ("get", "end"))
+        parts += [] if spread is None else ["", spread]
     if results.get("contracts"):
         parts += ["", "== Contract suites against a local mock", contracts_table(results["contracts"])]
     if results.get("profile"):
@@ -273,6 +294,12 @@ def render(results: Results) -> str:
     passed = sum(v.verdict == "PASS" for v in verdicts)
     parts.append(f"{passed} of {len(verdicts)} targets met")
     return "\n".join(parts)
+
+
+def _rounds(meta: dict[str, Any]) -> str:
+    """How the compare and scale figures were taken: a run before rounds existed had one."""
+    rounds = meta.get("rounds", 1)
+    return f"medians of {rounds} rounds  " if rounds > 1 else ""
 
 
 def _notes(section: dict[str, Any]) -> list[str]:
