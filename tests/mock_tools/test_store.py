@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -194,3 +195,21 @@ def test_sqlite_refuses_a_state_file_of_another_format(tmp_path: Path) -> None:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(StateFileError, match="format 99"):
         SqliteStore(path)
+
+
+def test_memory_store_sessions_add_nothing_for_the_garbage_collector_to_walk() -> None:
+    """Kept as records (an object and its __dict__ each, at least), stored sessions were walked
+    by every full collection: under a stream of starts each walk paused the server 20-30 ms,
+    doubling start's p99 latency."""
+    store = MemoryStore()
+    store.add(_record(0))
+    gc.collect()
+    before = len(gc.get_objects())
+    for n in range(1, 3001):
+        store.add(_record(n, ended_at=2000.0 + n if n % 2 else None))
+    store.end(_record(2).session_id, 5000.0)
+    store.promote(_record(4).session_id, 0)
+    gc.collect()
+    assert len(gc.get_objects()) - before < 100  # was 6,000 more
+    assert store.get(_record(4).session_id) == _record(4, promoted=frozenset({0}))
+    assert store.get(_record(2).session_id) == _record(2, ended_at=5000.0)
