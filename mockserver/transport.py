@@ -7,6 +7,9 @@ plain-text ``400``. The protocol classes here answer that same ``400`` in the
 D10 envelope, as ``application/json`` with ``X-Request-ID``, so a client's error
 handling meets one shape whatever it sent. The status stays ``400``: no
 operation was reached, so none of the spec's operation answers applies.
+
+Both protocols also write through a :class:`~mockserver.coalescing.CoalescingTransport`,
+so each answer leaves in one socket write.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from . import errors
 from .clock import Clock
+from .coalescing import CoalescingTransport
 from .gateway import new_trace_id
 
 MALFORMED = {
@@ -56,6 +60,10 @@ def http_protocol(clock: Clock) -> type[asyncio.Protocol]:
         return h11_protocol(clock)
 
     class EnvelopingHttpToolsProtocol(HttpToolsProtocol):
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self.transport = CoalescingTransport(transport, self.loop)  # type: ignore[assignment]
+
         def send_400_response(self, msg: str) -> None:
             headers, content = malformed_answer(clock)
             lines = [b"HTTP/1.1 400 Bad Request\r\n"]
@@ -71,6 +79,10 @@ def h11_protocol(clock: Clock) -> type[asyncio.Protocol]:
     """uvicorn's pure-Python HTTP protocol, enveloping its 400s."""
 
     class EnvelopingH11Protocol(H11Protocol):
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self.transport = CoalescingTransport(transport, self.loop)  # type: ignore[assignment]
+
         def send_400_response(self, msg: str) -> None:
             headers, content = malformed_answer(clock)
             response = h11.Response(status_code=400, headers=headers, reason=b"Bad Request")
