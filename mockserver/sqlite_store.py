@@ -22,7 +22,7 @@ import threading
 from pathlib import Path
 
 from .config import Config
-from .store import Revisions, SessionRecord
+from .store import Revisions, SessionRecord, session_row
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -137,21 +137,12 @@ class SqliteStore:
     # -- sessions ---------------------------------------------------------------
 
     def add(self, record: SessionRecord) -> None:
+        row = session_row(record)
         with self._lock, self._transaction():
             try:
                 self._db.execute(
                     f"INSERT INTO sessions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        record.session_id,
-                        record.organization_id,
-                        record.owner_id,
-                        record.goal,
-                        record.engine,
-                        record.target_minutes,
-                        record.started_at,
-                        record.ended_at,
-                        json.dumps(sorted(record.promoted)),
-                    ),
+                    (*row[:-1], json.dumps(row[-1])),
                 )
             except sqlite3.IntegrityError:
                 raise KeyError(f"duplicate session id {record.session_id}") from None

@@ -110,7 +110,9 @@ _FIELDS = tuple(f.name for f in fields(SessionRecord))
 _ORGANIZATION_ID, _ENDED_AT = _FIELDS.index("organization_id"), _FIELDS.index("ended_at")
 
 
-def _row(record: SessionRecord) -> Row:
+def session_row(record: SessionRecord) -> Row:
+    """The record's fields in declaration order, promoted indexes sorted: the memory store's row,
+    and the state file's columns."""
     return (
         record.session_id,
         record.organization_id,
@@ -149,7 +151,7 @@ class MemoryStore:
         with self._lock:
             if record.session_id in self._sessions:
                 raise KeyError(f"duplicate session id {record.session_id}")
-            self._sessions[record.session_id] = _row(record)
+            self._sessions[record.session_id] = session_row(record)
             self._by_org.setdefault(record.organization_id, {})[record.session_id] = None
             self._revisions.bump(record.organization_id)
 
@@ -179,13 +181,13 @@ class MemoryStore:
             record = _record(self._sessions[session_id])
             if index not in record.promoted:
                 record = replace(record, promoted=record.promoted | {index})
-                self._sessions[session_id] = _row(record)
+                self._sessions[session_id] = session_row(record)
             return record
 
     def reschedule(self, session_id: str, started_at: float) -> SessionRecord:
         with self._lock:
             record = replace(_record(self._sessions[session_id]), started_at=started_at)
-            self._sessions[session_id] = _row(record)
+            self._sessions[session_id] = session_row(record)
             self._revisions.bump(record.organization_id)
             return record
 

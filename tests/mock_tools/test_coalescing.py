@@ -49,6 +49,23 @@ async def _turns(count: int = 20) -> None:
         await asyncio.sleep(0)
 
 
+def _served(protocol_of, raw: bytes) -> RecordingTransport:
+    """Feed ``raw`` to a protocol serving the mock's app; what it wrote once the loop settled."""
+
+    async def scenario() -> RecordingTransport:
+        clock = VirtualClock()
+        config = uvicorn.Config(create_app(clock=clock), lifespan="off", log_level="warning")
+        config.load()
+        protocol = protocol_of(clock)(config=config, server_state=ServerState(), app_state={})
+        real = RecordingTransport()
+        protocol.connection_made(real)
+        protocol.data_received(raw)
+        await _turns()
+        return real
+
+    return asyncio.run(scenario())
+
+
 def test_writes_of_one_turn_leave_as_one_in_order() -> None:
     async def scenario() -> RecordingTransport:
         real = RecordingTransport()
@@ -91,7 +108,9 @@ def test_what_is_held_when_the_peer_is_gone_is_dropped_not_written() -> None:
 
 def test_everything_else_is_the_transport_underneath() -> None:
     real = RecordingTransport()
-    transport = CoalescingTransport(real, asyncio.new_event_loop())
+    loop = asyncio.new_event_loop()
+    transport = CoalescingTransport(real, loop)
+    loop.close()
     transport.pause_reading()
     assert real.paused
     assert transport.get_extra_info("peername") == ("127.0.0.1", 50000)
@@ -109,19 +128,8 @@ def test_everything_else_is_the_transport_underneath() -> None:
 )
 def test_an_api_answer_is_one_write_headers_and_body_together(protocol_of, request_head, status) -> None:
     """Two writes per answer (uvicorn's own way) cost a third of End's throughput under load."""
-
-    async def scenario() -> RecordingTransport:
-        clock = VirtualClock()
-        config = uvicorn.Config(create_app(clock=clock), lifespan="off", log_level="warning")
-        config.load()
-        protocol = protocol_of(clock)(config=config, server_state=ServerState(), app_state={})
-        real = RecordingTransport()
-        protocol.connection_made(real)
-        protocol.data_received(request_head + b"\r\nHost: mock\r\nX-API-Key: alice-dev-key\r\n\r\n")
-        await _turns()
-        return real
-
-    writes = asyncio.run(scenario()).writes
+    raw = request_head + b"\r\nHost: mock\r\nX-API-Key: alice-dev-key\r\n\r\n"
+    writes = _served(protocol_of, raw).writes
     assert len(writes) == 1, writes
     head, _, body = writes[0].partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 " + status)
@@ -134,17 +142,6 @@ def test_an_api_answer_is_one_write_headers_and_body_together(protocol_of, reque
 
 
 def test_an_unparseable_request_still_gets_its_envelope_in_one_write_then_close() -> None:
-    async def scenario() -> RecordingTransport:
-        clock = VirtualClock()
-        config = uvicorn.Config(create_app(clock=clock), lifespan="off", log_level="warning")
-        config.load()
-        protocol = http_protocol(clock)(config=config, server_state=ServerState(), app_state={})
-        real = RecordingTransport()
-        protocol.connection_made(real)
-        protocol.data_received(b"NOT HTTP AT ALL\r\n\r\n")
-        await _turns()
-        return real
-
-    real = asyncio.run(scenario())
+    real = _served(http_protocol, b"NOT HTTP AT ALL\r\n\r\n")
     assert len(real.writes) == 1 and real.closed
     assert real.writes[0].startswith(b"HTTP/1.1 400") and b"MALFORMED_REQUEST" in real.writes[0]
