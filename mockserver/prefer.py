@@ -40,11 +40,16 @@ def parse_prefer(values: list[str], operation_id: str, statuses: frozenset[int])
     """The preferences in every ``Prefer`` header of a request to ``operation_id``.
 
     ``code`` must be a status the operation documents; a success status is
-    accepted and asks for the normal answer.
+    accepted and asks for the normal answer. A preference given twice counts
+    once, the first time, and later ones are not even checked (RFC 7240, 2).
     """
     code: int | None = None
     delay_ms = 0
+    seen: set[str] = set()
     for token, value in _pairs(values):
+        if token in seen:
+            continue
+        seen.add(token)
         number = decimal(value)
         if token == "code":
             if number is None or number not in statuses:

@@ -68,6 +68,16 @@ def test_code_and_delay_combine_in_one_header_or_several(client: httpx.Client, s
     assert sleeps == [0.25, 0.1]
 
 
+def test_a_preference_given_twice_counts_the_first_time_as_rfc_7240_asks(
+    client: httpx.Client, sleeps: Sleeps
+) -> None:
+    assert call(client, "getFocusSession", {**ALICE, "Prefer": "code=404, code=500"}).status_code == 404
+    twice = httpx.Headers([("X-API-Key", "alice-dev-key"), ("Prefer", "delay=100"), ("Prefer", "delay=oops")])
+    session = start_session(client)
+    answer = client.get(f"{SESSIONS}/{session['session_id']}", headers=twice)
+    assert answer.status_code == 200 and sleeps == [0.1]  # the ignored repeat is not even checked
+
+
 def test_unknown_preferences_are_ignored_as_rfc_7240_asks(client: httpx.Client, sleeps: Sleeps) -> None:
     session = start_session(client)
     answer = client.get(
