@@ -108,6 +108,9 @@ class ControlPlane:
                     {"field": name, "message": f"is not a known query parameter (allowed: {known})"}
                 )
                 continue
+            if name in values or any(p["field"] == name for p in problems):
+                problems.append({"field": name, "message": "is given more than once; give it once"})
+                continue
             index, parameter = by_name[name]
             value: Any = raw
             if parameter["schema"].get("type") == "integer":

@@ -8,6 +8,7 @@ duplicate keys, no NaN, UTF-8 only) and rewrites validator errors as
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -126,9 +127,9 @@ def parse_json(content_type: str | None, body: bytes) -> Any:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _fail("body", f"is not valid UTF-8 (byte {exc.start}); send UTF-8 JSON") from None
+    if text.startswith("\ufeff"):  # json.loads refuses it too, in words meant for Python callers
+        raise _fail("body", "starts with a byte order mark (U+FEFF); send the JSON without it")
     try:
-        if text.startswith("\ufeff"):  # as json.loads refuses it
-            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
         return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise _fail("body", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
@@ -288,14 +289,21 @@ def _join(parent: str, name: str) -> str:
 
 def _message(keyword: str, expected: Any, error: jsonschema.ValidationError) -> str:
     if keyword == "type":
+        if expected == "integer" and isinstance(error.instance, float):
+            shown = "one too large to read" if math.isinf(error.instance) else repr(error.instance)
+            return f"must be a whole number, not {shown}"
         article = "an" if str(expected)[0] in "aeiou" else "a"
         return f"must be {article} {expected}, not {_json_type(error.instance)}"
     if keyword == "minimum":
         return f"must be at least {expected}"
     if keyword == "maximum":
         return f"must be at most {expected}"
-    if keyword == "pattern":
-        return f"must match {expected}"
+    if keyword == "pattern":  # a schema may say in words what its pattern means
+        return (
+            f"must be {error.schema['x-expected']}"
+            if "x-expected" in error.schema
+            else f"must match {expected}"
+        )
     if keyword == "enum":
         return "must be one of " + ", ".join(map(str, expected))
     return error.message

@@ -60,6 +60,29 @@ def test_i11_malformed_json_is_422_on_the_body(client: WorldClient, body: bytes)
     assert fields(post(client, body)) == ["body"]
 
 
+def test_i11_a_byte_order_mark_is_named_in_words_a_client_can_act_on(client: WorldClient) -> None:
+    (error,) = post(client, b"\xef\xbb\xbf" + VALID).json()["error"]["details"]["errors"]
+    assert error == {
+        "field": "body",
+        "message": "starts with a byte order mark (U+FEFF); send the JSON without it",
+    }
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        (b"60.5", "must be a whole number, not 60.5"),
+        (b"1e400", "must be a whole number, not one too large to read"),
+    ],
+)
+def test_i11_a_fraction_where_a_whole_number_belongs_is_named_as_such(
+    client: WorldClient, number: bytes, message: str
+) -> None:
+    body = b'{"goal": "focus", "target_minutes": ' + number + b"}"
+    problems = post(client, body).json()["error"]["details"]["errors"]
+    assert {"field": "target_minutes", "message": message} in problems
+
+
 @pytest.mark.parametrize("body", [b"", b"   ", b"\n"], ids=["empty", "spaces", "newline"])
 def test_i11_an_empty_body_is_422(client: WorldClient, body: bytes) -> None:
     assert fields(post(client, body)) == ["body"]

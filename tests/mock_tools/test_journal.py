@@ -96,6 +96,23 @@ def test_bad_journal_queries_are_a_422(client: httpx.Client, params: dict, field
     assert [e["field"] for e in answer.json()["error"]["details"]["errors"]] == [field]
 
 
+def test_a_bad_status_filter_is_explained_in_words_not_as_a_pattern(client: httpx.Client) -> None:
+    answer = client.get("/__mock/journal", params={"status": "999"})
+    assert answer.json()["error"]["details"]["errors"] == [
+        {"field": "status", "message": "must be a status such as 404, a class such as 4xx, or dropped"}
+    ]
+
+
+@pytest.mark.parametrize("query", ["limit=1&limit=2", "status=404&status=4xx", "limit=0&limit=2"])
+def test_a_query_parameter_given_twice_is_a_422_not_a_silent_choice(client: httpx.Client, query: str) -> None:
+    answer = client.get(f"/__mock/journal?{query}")
+    assert answer.status_code == 422
+    name = query.split("=", 1)[0]
+    assert {"field": name, "message": "is given more than once; give it once"} in answer.json()["error"][
+        "details"
+    ]["errors"]
+
+
 def test_clear(client: httpx.Client) -> None:
     start_session(client)
     start_session(client)
