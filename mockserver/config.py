@@ -157,37 +157,47 @@ def _problems(data: Any) -> list[str]:
 def parse_config(data: Any) -> Config:
     """Check ``data`` (as loaded from YAML) and build a :class:`Config`.
 
-    A file with several mistakes gets them all in one go, one per line.
+    A file with several mistakes gets them all in one go, one per line: first
+    every field the schema refuses, then, once each field is well formed,
+    every duplicate and unknown organization, in the order of the file.
     """
-    problems = _problems(data)
+    problems = _problems(data) or _cross_field_problems(data)
     if problems:
         raise ConfigError("\n".join(problems))
-
     organizations = tuple(Organization(**o) for o in data["organizations"])
-    known = {o.id for o in organizations}
-    _reject_duplicates("organizations", [o.id for o in organizations])
     users = tuple(
         User(
             id=u["id"], api_key=u["api_key"], organizations=tuple(u["organizations"]), name=u.get("name", "")
         )
         for u in data["users"]
     )
-    _reject_duplicates("users", [u.id for u in users], what="id")
-    _reject_duplicates("users", [u.api_key for u in users], what="api_key")
-    for i, user in enumerate(users):
-        for j, org in enumerate(user.organizations):
-            if org not in known:
-                raise ConfigError(f"users[{i}].organizations[{j}]: unknown organization {org!r}")
     return Config(organizations=organizations, users=users, timings=Timings(**data.get("timings", {})))
 
 
-def _reject_duplicates(section: str, values: list[str], what: str = "id") -> None:
-    seen: set[str] = set()
-    for i, value in enumerate(values):
-        if value in seen:
-            shown = "(hidden)" if what == "api_key" else repr(value)
-            raise ConfigError(f"{section}[{i}].{what}: duplicate value {shown}")
-        seen.add(value)
+def _cross_field_problems(data: dict[str, Any]) -> list[str]:
+    """What the schema cannot see: ids and keys given twice, organizations nobody declared."""
+    found: list[tuple[tuple[int, ...], str]] = []
+
+    def duplicates(section: str, what: str) -> None:
+        seen: set[str] = set()
+        for i, item in enumerate(data[section]):
+            if item[what] in seen:
+                shown = "(hidden)" if what == "api_key" else repr(item[what])
+                found.append(
+                    (_position(data, [section, i, what]), f"{section}[{i}].{what}: duplicate value {shown}")
+                )
+            seen.add(item[what])
+
+    duplicates("organizations", "id")
+    duplicates("users", "id")
+    duplicates("users", "api_key")
+    known = {o["id"] for o in data["organizations"]}
+    for i, user in enumerate(data["users"]):
+        for j, org in enumerate(user["organizations"]):
+            if org not in known:
+                place = _position(data, ["users", i, "organizations", j])
+                found.append((place, f"users[{i}].organizations[{j}]: unknown organization {org!r}"))
+    return [line for _, line in sorted(found)]
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

@@ -118,6 +118,20 @@ def test_a_bad_file_is_refused_naming_the_field(tmp_path: Path, old: str, new: s
     assert refused(tmp_path, GOOD.replace(old, new, 1)).startswith(names + ":")
 
 
+def test_every_duplicate_and_unknown_organization_is_named_in_one_go_in_file_order(tmp_path: Path) -> None:
+    """Regression: only the first of these was named, so a file with four mistakes took four runs."""
+    text = (
+        GOOD.replace("  - id: org_two", "  - id: org_one", 1)
+        .replace("  - id: usr_b", "  - id: usr_a", 1)
+        .replace("organizations: [org_one, org_two]", "organizations: [org_nope, org_one]", 1)
+    )
+    assert refused(tmp_path, text).splitlines() == [
+        "organizations[1].id: duplicate value 'org_one'",
+        "users[1].id: duplicate value 'usr_a'",
+        "users[1].organizations[0]: unknown organization 'org_nope'",
+    ]
+
+
 def test_a_duplicate_api_key_is_refused_without_showing_it(tmp_path: Path) -> None:
     message = refused(tmp_path, GOOD.replace("key-bbbb-1234", "key-aaaa-1234"))
     assert message.startswith("users[1].api_key:")
