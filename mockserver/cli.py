@@ -238,8 +238,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     # uvicorn shuts down cleanly on Ctrl-C, then raises it again for the caller: that is the
     # normal way to stop the mock, not a failure, so it ends with 0 and no traceback.
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run(sockets=[sock])
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[sock])
+    finally:
+        if isinstance(store, SqliteStore):  # closing folds SQLite's -wal and -shm files back in
+            store.close()
     return 0 if server.started or not server.should_exit else 1
 
 

@@ -175,3 +175,18 @@ def test_an_empty_state_file_takes_on_a_new_clock_and_world(tmp_path: Path) -> N
     _state_with_a_session(state, "real", load_config(None))
     with pytest.raises(StateFileError, match="written with --clock real"):
         SqliteStore(state).check_written_with("virtual", load_config(None))
+
+
+def test_a_clean_stop_folds_the_write_ahead_log_back_into_the_state_file(tmp_path: Path) -> None:
+    """Regression: after Ctrl-C, f.db-wal and f.db-shm stayed beside f.db; closing the store removes them."""
+    state = tmp_path / "f.db"
+    with focus_mock("--state", str(state), "--clock", "virtual") as (client, process):
+        assert (
+            client.post(SESSIONS, json={"goal": "focus", "target_minutes": 60}, headers=ALICE).status_code
+            == 201
+        )
+        assert Path(f"{state}-wal").exists()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["f.db"]
+    assert len(SqliteStore(str(state)).all()) == 1
