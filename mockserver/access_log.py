@@ -36,8 +36,14 @@ class AccessLog:
         self._stamp = ""
         atexit.register(self.flush)
 
-    def __call__(self, method: str, path: str, status: int, elapsed_ms: float, trace_id: str) -> None:
-        """``path`` must already be safe for one line (see :func:`mockserver.gateway.loggable`)."""
+    def __call__(
+        self, method: str, path: str, status: int, elapsed_ms: float, trace_id: str, forced: str | None = None
+    ) -> None:
+        """``path`` must already be safe for one line (see :func:`mockserver.gateway.loggable`).
+
+        ``forced`` names what forced the answer (``Prefer`` or a fault's id), so a forced 500
+        in the log is not mistaken for the mock failing.
+        """
         now = self._clock()
         second = int(now)
         if second != self._second:
@@ -45,7 +51,8 @@ class AccessLog:
             self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
         line = (
             f"{self._stamp},{int((now - second) * 1000):03d} {NAME} "
-            f"{method} {path} {status} {elapsed_ms:.1f}ms {trace_id}\n"
+            f"{method} {path} {status} {elapsed_ms:.1f}ms {trace_id}"
+            f"{'' if forced is None else ' forced by ' + forced}\n"
         )
         with self._lock:
             self._lines.append(line)

@@ -41,7 +41,7 @@ def stopped() -> errors.ApiError:
 
 
 # method, path (already made loggable), status, milliseconds, trace id
-RequestLogger = Callable[[str, str, int, float, str], None]
+RequestLogger = Callable[[str, str, int, float, str, "str | None"], None]
 
 
 # Trace ids need to be unique, not secret: a generator seeded once from os.urandom saves a
@@ -191,6 +191,6 @@ class Gateway:
             elapsed_ms = (time.perf_counter() - started) * 1000
             if self.log_request is not None:
                 shown = loggable(self.redactor.text(scope["path"], offered))
-                self.log_request(scope["method"], shown, status, elapsed_ms, trace_id)
+                self.log_request(scope["method"], shown, status, elapsed_ms, trace_id, state.get("forced"))
             if self.on_complete is not None:
                 self.on_complete(scope, status, elapsed_ms)

@@ -90,3 +90,18 @@ def test_without_a_running_loop_a_line_is_written_at_once() -> None:
     stream = io.StringIO()
     AccessLog(stream)("POST", "/p", 201, 0.1, "req_1")
     assert stream.getvalue().endswith(" focus_mock.access POST /p 201 0.1ms req_1\n")
+
+
+def test_a_forced_answer_says_what_forced_it() -> None:
+    """Regression: a forced 500 logged exactly like a real crash of the mock."""
+    stream = io.StringIO()
+    log = AccessLog(stream)
+    log("GET", "/p", 500, 0.1, "req_1", "Prefer")
+    log("GET", "/p", 503, 0.1, "req_2", "flt_1")
+    log("GET", "/p", 200, 0.1, "req_3")
+    lines = stream.getvalue().splitlines()
+    assert [line.split(" focus_mock.access ")[1] for line in lines] == [
+        "GET /p 500 0.1ms req_1 forced by Prefer",
+        "GET /p 503 0.1ms req_2 forced by flt_1",
+        "GET /p 200 0.1ms req_3",
+    ]

@@ -29,7 +29,7 @@ STOP_SECONDS = 10
 POLL_SECONDS = 0.05
 ACCESS_LINE = re.compile(
     r"focus_mock\.access (?P<method>[A-Z]+) (?P<path>\S+) (?P<status>\d{3}) "
-    r"(?P<ms>\d+\.\d)ms (?P<trace>req_[A-Za-z0-9]+)$"
+    r"(?P<ms>\d+\.\d)ms (?P<trace>req_[A-Za-z0-9]+)(?: forced by (?P<forced>\S+))?$"
 )
 
 
@@ -126,6 +126,7 @@ def test_one_access_line_per_request_without_the_api_key(run_mock: type[MockProc
             client.get(session_path("mfocus_000000000000")),
             client.get("/nowhere", headers={"X-API-Key": "not-a-valid-key"}),
             client.post(sessions_path(), content=b"{", headers={"content-type": "application/json"}),
+            client.get(session_path("mfocus_000000000000"), headers={"Prefer": "code=500"}),
         ]
     assert mock.interrupt() == 0
 
@@ -136,6 +137,7 @@ def test_one_access_line_per_request_without_the_api_key(run_mock: type[MockProc
     assert [(m["method"], m["path"], int(m["status"]), m["trace"]) for m in api] == [
         (a.request.method, a.request.url.path, a.status_code, a.headers["x-request-id"]) for a in answers
     ]
+    assert [m["forced"] for m in api] == [None, None, None, None, "Prefer"]  # a forced 500 says so
     for secret in (ALICE, "not-a-valid-key"):
         assert secret not in mock.stderr
 
