@@ -40,6 +40,7 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from mockserver.spec import spec_path
 
 from .client import API_KEY_HEADER, GET, START
+from .ledger import STATEFUL, STATELESS
 from .settings import Caller
 
 if TYPE_CHECKING:
@@ -113,8 +114,10 @@ class SchemaBudget:
                 allowed = self.stateless_started < self.stateless_allowance
             else:
                 allowed = True
-            if not allowed:
-                self.ledger.note_refused()
+            if allowed and positive:  # a start with valid data: the one that creates a session
+                self.ledger.note_sent(STATELESS)
+            elif not allowed:
+                self.ledger.note_refused(STATELESS)
             return allowed
 
     def may_begin_stateful_example(self) -> bool:
@@ -189,10 +192,11 @@ def build_workflow(
         def step(self, input: StepInput) -> StepOutput | None:
             if is_start(input.case):
                 if self._starts >= STARTS_PER_EXAMPLE:
-                    run.ledger.note_refused()
+                    run.ledger.note_refused(STATEFUL)
                     return None
                 self._starts += 1
                 followed[START] += 1
+                run.ledger.note_sent(STATEFUL)
             if input.transition is not None and input.is_applied:
                 followed[input.transition.id] += 1
             try:

@@ -10,8 +10,13 @@ test, Schemathesis, a check re-sending a request) goes through the same gate.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+BUDGET_SPENT = "budget_spent"  # why a start request was refused by :meth:`SessionLedger.acquire`
+# The Schemathesis tests, which hold generated start requests back to keep within the budget.
+STATELESS, STATEFUL = "schemathesis_stateless", "schemathesis_stateful"
 
 
 class BudgetSpent(RuntimeError):
@@ -38,7 +43,13 @@ class SessionLedger:
         self._lock = threading.Lock()
         self._sessions: list[StartedSession] = []
         self._in_flight = 0
-        self.refused = 0  # start requests not sent because the budget was spent
+        self.refused_by: Counter[str] = Counter()  # start requests not sent, by why
+        self.sent_by: Counter[str] = Counter()  # start requests sent, by who chose to send them
+
+    @property
+    def refused(self) -> int:
+        """Start requests not sent, to keep within the budget."""
+        return sum(self.refused_by.values())
 
     @property
     def started(self) -> int:
@@ -53,17 +64,22 @@ class SessionLedger:
         """Hold a slot for one start request; raise :class:`BudgetSpent` when none is left."""
         with self._lock:
             if len(self._sessions) + self._in_flight >= self.budget:
-                self.refused += 1
+                self.refused_by[BUDGET_SPENT] += 1
                 raise BudgetSpent(
                     f"session budget spent: this run may start at most {self.budget} sessions "
                     "(raise --max-sessions to allow more)"
                 )
             self._in_flight += 1
 
-    def note_refused(self) -> None:
+    def note_refused(self, why: str) -> None:
         """Count a start request the suite chose not to send, to leave room in the budget."""
         with self._lock:
-            self.refused += 1
+            self.refused_by[why] += 1
+
+    def note_sent(self, who: str) -> None:
+        """Count a start request sent by ``who`` (the Schemathesis tests), to set against those refused."""
+        with self._lock:
+            self.sent_by[who] += 1
 
     def settle(self, created: StartedSession | None) -> None:
         """Release the slot held by :meth:`acquire`; keep it when the request created a session."""

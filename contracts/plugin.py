@@ -34,7 +34,7 @@ from .client import ApiClient
 from .exchanges import ExchangeLog, evidence, proving_exchange
 from .interrupts import INTERRUPTS
 from .launcher import BundledMock, LaunchError, default_callers
-from .ledger import SessionLedger, StartedSession, SweepResult
+from .ledger import BUDGET_SPENT, STATEFUL, STATELESS, SessionLedger, StartedSession, SweepResult
 from .redaction import contains_secret, redact
 from .report import ERROR, FAILED, PASSED, SKIPPED, ConformanceReport
 from .sessions import SessionFactory
@@ -45,6 +45,8 @@ RUN_KEY = pytest.StashKey["ContractRun"]()
 SCHEMA_TESTS_CLAUSE = "OAS"
 # A failure message that starts with a clause ID ("D10: ...") blames that clause.
 BLAMED_CLAUSE = re.compile(r"\s*([DI]\d+|OAS):")
+# In the reason of every skip for want of sessions (sessions.require_start_slot, the stateful OAS test).
+BUDGET_SKIP = "session budget"
 
 _active: ContractRun | None = None
 
@@ -179,6 +181,9 @@ class ContractRun:
                 "ended_at_finish": self.sweep_result.ended,
                 "left_active": list(self.sweep_result.left_active),
                 "start_requests_refused_by_budget": self.ledger.refused,
+                "start_requests_not_sent": dict(self.ledger.refused_by),
+                "generated_start_requests_sent": dict(self.ledger.sent_by),
+                "tests_skipped_for_budget": self.report.skipped_for(BUDGET_SKIP),
             }
         return self.sweep_result
 
@@ -374,12 +379,74 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(line)
     sessions = run.report.facts.get("sessions", {})
     if sessions:
-        line = f"sessions: {sessions['started']} started of at most {sessions['budget']}"
-        if sessions["start_requests_refused_by_budget"]:
-            line += f"; {sessions['start_requests_refused_by_budget']} start requests not sent (budget)"
-        terminalreporter.write_line(line)
+        for line in budget_summary(sessions):
+            terminalreporter.write_line(line)
         for problem in sessions["left_active"]:
             terminalreporter.write_line(f"NOT ENDED: {problem}", red=True)
+
+
+def budget_summary(sessions: dict[str, Any]) -> list[str]:
+    """What the session budget did to the run, in words: which requests it held back, and what that cost.
+
+    Only Schemathesis holds generated start requests back without a trace in the
+    verdicts; a clause test that finds no room is skipped, and shows as such.
+    """
+    left = len(sessions["left_active"])
+    lines = [
+        f"sessions: {sessions['started']} started of at most {sessions['budget']} (--max-sessions), "
+        + (f"{left} NOT ended" if left else "every one ended")
+    ]
+    not_sent, sent = sessions["start_requests_not_sent"], sessions["generated_start_requests_sent"]
+    stateless, stateful = not_sent.get(STATELESS, 0), not_sent.get(STATEFUL, 0)
+    if stateless or stateful:
+        parts = []
+        if stateless:
+            parts.append(
+                f"{_counted(stateless, 'stateless startFocusSession example')} beyond their share "
+                f"({sent.get(STATELESS, 0)} with valid data were sent)"
+            )
+        if stateful:
+            parts.append(
+                f"{_counted(stateful, 'second start')} within a stateful scenario "
+                f"(a scenario starts one session; {sent.get(STATEFUL, 0)} did)"
+            )
+        lines.append(
+            f"not sent, to stay within the budget: "
+            f"{_counted(stateless + stateful, 'Schemathesis-generated start request')}: {'; '.join(parts)}"
+        )
+    if not_sent.get(BUDGET_SPENT):
+        lines.append(
+            f"{_counted(not_sent[BUDGET_SPENT], 'start request')} refused, the budget being spent: "
+            "each stopped the test that sent it (see the verdicts)"
+        )
+    lines += _coverage_lines(sessions, stateless and not sent.get(STATELESS, 0))
+    return lines
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _coverage_lines(sessions: dict[str, Any], no_valid_start: bool) -> list[str]:
+    """What the requests held back cost: nothing a clause test checks, unless a test was skipped."""
+    lines = []
+    skipped = sessions["tests_skipped_for_budget"]
+    if skipped:
+        lines.append(
+            f"{_counted(skipped, 'test')} skipped for want of sessions "
+            "(see the verdicts; raise --max-sessions)"
+        )
+    if no_valid_start:
+        lines.append(
+            "Schemathesis sent no start with valid data: it did not check a successful "
+            "startFocusSession answer (raise --max-sessions)"
+        )
+    if sessions["start_requests_not_sent"] and not lines:
+        lines.append(
+            "no clause lost coverage by it: every clause test ran, and Schemathesis checked every "
+            "request it sent, only fewer generated starts"
+        )
+    return lines
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -5,7 +5,9 @@ failure whose message starts with one of the test's clause IDs (``"D10: ..."``)
 is blamed on that clause alone: the test's other clauses were not judged
 (``inconclusive``), since the failed check stopped the test. A clause fails if
 any of its tests failed or errored for it; is "not run" if the run stopped
-before all its tests ran; passes if at least one passed; and is skipped otherwise.
+before all its tests ran; is ``partial`` if some passed and others were skipped,
+since a clause is proven only by all of its tests; passes if every test passed
+(or was inconclusive), and is skipped otherwise.
 The same verdicts feed the terminal table and ``--conformance-json``, which is
 what tools (and the suite's own tests) read; there a failed test also carries the
 request and answer that proved the failure, keys masked, and a ``curl`` to repeat it.
@@ -14,6 +16,7 @@ request and answer that proved the failure, keys masked, and a ``curl`` to repea
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,18 @@ from .clauses import clause
 PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
 NOT_RUN = "not run"  # the run stopped before all of the clause's tests ran
 INCONCLUSIVE = "inconclusive"  # the test failed on another of its clauses first
+PARTIAL = "partial"  # some of the clause's tests passed, others were skipped: not proven
 _SEVERITY = {PASSED: 0, SKIPPED: 1, FAILED: 2, ERROR: 3}
+
+
+def skip_reasons(tests: Iterable[dict[str, Any]]) -> list[str]:
+    """The distinct first lines of the reasons of the skipped ones among ``tests`` (JSON test entries)."""
+    reasons = {
+        t["reason"].splitlines()[0].removeprefix("Skipped: ")
+        for t in tests
+        if t.get("outcome") == SKIPPED and t.get("reason")
+    }
+    return sorted(reasons)
 
 
 @dataclass
@@ -83,6 +97,15 @@ class ClauseVerdict:
     def passed_tests(self) -> int:
         return sum(t.outcome_for(self.clause) == PASSED for t in self.tests)
 
+    @property
+    def skipped_tests(self) -> int:
+        return sum(t.outcome_for(self.clause) == SKIPPED for t in self.tests)
+
+    @property
+    def skip_reasons(self) -> list[str]:
+        """Why the clause's skipped tests were skipped, each reason once."""
+        return skip_reasons(self._test_dict(t) for t in self.tests)
+
 
 @dataclass
 class ConformanceReport:
@@ -104,6 +127,10 @@ class ConformanceReport:
         if nodeid in self.tests:
             self.tests[nodeid].record(when, outcome, reason, blamed, evidence)
 
+    def skipped_for(self, words: str) -> int:
+        """How many tests were skipped with ``words`` in their reason."""
+        return sum(r.outcome == SKIPPED and words in r.reason for r in self.tests.values())
+
     def verdicts(self) -> list[ClauseVerdict]:
         by_clause: dict[str, list[TestRecord]] = {}
         for record in self.tests.values():
@@ -117,6 +144,8 @@ class ConformanceReport:
                 verdict = FAILED
             elif None in outcomes:
                 verdict = NOT_RUN
+            elif PASSED in outcomes and SKIPPED in outcomes:
+                verdict = PARTIAL
             elif PASSED in outcomes:
                 verdict = PASSED
             else:
@@ -134,11 +163,17 @@ class ConformanceReport:
             counts = f"{v.passed_tests}/{len(v.tests)}"
             lines.append(f"{v.clause:<7} {v.level:<11} {v.verdict:<8} {counts:<6} {v.title}")
         totals = {
-            name: sum(v.verdict == name for v in verdicts) for name in (PASSED, FAILED, SKIPPED, NOT_RUN)
+            name: sum(v.verdict == name for v in verdicts)
+            for name in (PASSED, PARTIAL, FAILED, SKIPPED, NOT_RUN)
         }
-        lines.append(
-            ", ".join(f"{n} {name}" for name, n in totals.items() if n or name != NOT_RUN) + " clauses"
-        )
+        shown = [f"{n} {name}" for name, n in totals.items() if n or name not in (PARTIAL, NOT_RUN)]
+        lines.append(", ".join(shown) + " clauses")
+        for v in verdicts:
+            if v.verdict == PARTIAL:
+                lines.append(
+                    f"{v.clause} partial, not proven: {v.skipped_tests} of {len(v.tests)} tests skipped "
+                    f"({'; '.join(v.skip_reasons)})"
+                )
         return lines
 
     def write_json(self, path: str) -> None:

@@ -1,9 +1,10 @@
 """What a gate run found, and the exit code that tells CI.
 
 Exit codes: ``0`` the target meets every clause of the chosen level; ``1`` a clause
-failed; ``2`` a usage or configuration mistake (nothing was tested); ``3`` the target
-could not be reached or refused the credentials (nothing was tested); ``128 + n``
-when the run was stopped by signal ``n`` (130 for Ctrl-C).
+failed, or was skipped or only partly tested (``partial``) and so is not proven;
+``2`` a usage or configuration mistake (nothing was tested); ``3`` the target could
+not be reached or refused the credentials (nothing was tested); ``128 + n`` when
+the run was stopped by signal ``n`` (130 for Ctrl-C).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from ..report import FAILED, NOT_RUN, PASSED, SKIPPED
+from ..report import ERROR, FAILED, INCONCLUSIVE, NOT_RUN, PARTIAL, PASSED, SKIPPED
 
 LEVELS = {"documented": "MUST clauses only", "all": "MUST and SHOULD clauses"}
+VERDICTS = (PASSED, PARTIAL, FAILED, SKIPPED, NOT_RUN)  # the order summaries list them in
+TEST_OUTCOMES = (PASSED, FAILED, ERROR, SKIPPED, NOT_RUN)
 
 
 class ExitCode(IntEnum):
@@ -43,6 +46,7 @@ class Outcome:
     message: str = ""  # why nothing (or not everything) was tested
     suite: dict[str, Any] = field(default_factory=dict)  # the suite's --conformance-json document
     duration: float = 0.0
+    message_printed: bool = False  # the suite printed the message already; the log need not repeat it
 
     @property
     def state(self) -> str:
@@ -59,7 +63,21 @@ class Outcome:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {name: len(self.clauses_with(name)) for name in (PASSED, FAILED, SKIPPED, NOT_RUN)}
+        """Clauses by verdict."""
+        return {name: len(self.clauses_with(name)) for name in VERDICTS}
+
+    @property
+    def test_counts(self) -> dict[str, int]:
+        """The suite's tests by outcome, each test once although it may count for several clauses.
+
+        A test ``inconclusive`` for one clause failed on another, where its outcome is counted.
+        """
+        outcomes: dict[str, str] = {}
+        for clause in self.clauses:
+            for test in clause["tests"]:
+                if test["outcome"] != INCONCLUSIVE:
+                    outcomes[test["nodeid"]] = test["outcome"]
+        return {name: sum(o == name for o in outcomes.values()) for name in TEST_OUTCOMES}
 
     @property
     def tested(self) -> bool:
@@ -84,7 +102,7 @@ class Outcome:
             text = f"{self.state}: {counts[FAILED]} of {total} clauses failed ({names})"
         else:
             text = f"{self.state}: {counts[PASSED]} of {total} clauses passed"
-        extras = [f"{counts[name]} {name}" for name in (SKIPPED, NOT_RUN) if counts[name]]
+        extras = [f"{counts[name]} {name}" for name in (PARTIAL, SKIPPED, NOT_RUN) if counts[name]]
         return text + (f", {', '.join(extras)}" if extras else "")
 
     def as_dict(self) -> dict[str, Any]:
@@ -97,6 +115,7 @@ class Outcome:
             "exit_code": self.exit_code,
             "result": self.state,
             "summary": self.counts,
+            "test_summary": self.test_counts,
             "duration_seconds": round(self.duration, 3),
         }
         if self.message:

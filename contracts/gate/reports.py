@@ -3,7 +3,9 @@
 JUnit has one test case per clause (named ``D6: End is idempotent``): that is what
 the gate judges, and the suite's own test ids are not unique for Schemathesis'
 per-operation tests. A failed clause's ``<failure>`` lists each failing test with
-its reason and a ``curl`` that repeats the request that proved it. Every text
+its reason and a ``curl`` that repeats the request that proved it. A clause only
+partly tested (some of its tests skipped) is ``<skipped>`` there, as JUnit has no
+"partly": it is not proven, and its message says how many tests were skipped and why. Every text
 written passes through :func:`redact` with the run's API keys, whatever the
 suite already masked.
 """
@@ -17,12 +19,31 @@ from pathlib import Path
 from typing import Any
 
 from ..redaction import redact
-from ..report import FAILED, NOT_RUN, PASSED, SKIPPED
-from .outcome import LEVELS, ExitCode, Outcome
+from ..report import FAILED, NOT_RUN, PARTIAL, PASSED, SKIPPED, skip_reasons
+from .outcome import LEVELS, VERDICTS, ExitCode, Outcome
 
 MARKDOWN_FAILURES = 25  # failing tests spelled out; GitHub caps a step summary at 1 MiB
 CONSOLE_FAILURES = 10
-VERDICT_MARKS = {PASSED: "✅ passed", FAILED: "❌ failed", SKIPPED: "⏭️ skipped", NOT_RUN: "⏸️ not run"}
+VERDICT_MARKS = {
+    PASSED: "✅ passed",
+    PARTIAL: "⚠️ partial",
+    FAILED: "❌ failed",
+    SKIPPED: "⏭️ skipped",
+    NOT_RUN: "⏸️ not run",
+}
+UNPROVEN = (PARTIAL, SKIPPED, NOT_RUN)  # verdicts JUnit shows as skipped
+
+
+def skipped_count(clause: dict[str, Any]) -> int:
+    return sum(t["outcome"] == SKIPPED for t in clause["tests"])
+
+
+def unproven_message(clause: dict[str, Any]) -> str:
+    """Why a clause is not proven: its verdict, how many of its tests were skipped, and why."""
+    verdict, reasons = clause["verdict"], skip_reasons(clause["tests"])
+    if verdict == PARTIAL:
+        verdict += f": {skipped_count(clause)} of {len(clause['tests'])} tests skipped"
+    return verdict + (f": {'; '.join(reasons)}" if reasons else "")
 
 
 def _write(path: str | Path, text: str) -> None:
@@ -57,7 +78,7 @@ def _tests_text(clause: dict[str, Any]) -> str:
 
 def junit_report(outcome: Outcome, secrets: Iterable[str]) -> str:
     counts = outcome.counts
-    skipped = counts[SKIPPED] + counts[NOT_RUN]
+    skipped = sum(counts[name] for name in UNPROVEN)
     errors = 0 if outcome.tested else 1
     cases = len(outcome.clauses) or 1
     attributes = {
@@ -76,6 +97,7 @@ def junit_report(outcome: Outcome, secrets: Iterable[str]) -> str:
         ("level", outcome.level),
         ("seed", outcome.seed),
         ("exit_code", outcome.exit_code),
+        *((f"tests_{name.replace(' ', '_')}", n) for name, n in outcome.test_counts.items()),
     ):
         ET.SubElement(properties, "property", {"name": name, "value": "" if value is None else str(value)})
     classname = f"focus-contract.{outcome.level}"
@@ -92,10 +114,8 @@ def junit_report(outcome: Outcome, secrets: Iterable[str]) -> str:
             first = failing[0]["reason"].splitlines()[0] if failing and failing[0]["reason"] else "failed"
             failure = ET.SubElement(case, "failure", {"message": first, "type": "ClauseFailed"})
             failure.text = _failure_text(clause)
-        elif clause["verdict"] in (SKIPPED, NOT_RUN):
-            reasons = sorted({t["reason"] for t in clause["tests"] if t["reason"]})
-            message = clause["verdict"] + (f": {reasons[0]}" if reasons else "")
-            ET.SubElement(case, "skipped", {"message": message})
+        elif clause["verdict"] in UNPROVEN:
+            ET.SubElement(case, "skipped", {"message": unproven_message(clause)})
         ET.SubElement(case, "system-out").text = _tests_text(clause)
     ET.indent(root)
     text = ET.tostring(root, encoding="unicode", xml_declaration=True)
@@ -165,9 +185,8 @@ def markdown_report(outcome: Outcome, secrets: Iterable[str]) -> str:
         ]
         return redact("\n".join(lines), list(secrets))
     counts = outcome.counts
-    summary = ", ".join(
-        f"{counts[name]} {name}" for name in (FAILED, PASSED, SKIPPED, NOT_RUN) if counts[name]
-    )
+    order = (FAILED, *(name for name in VERDICTS if name != FAILED))
+    summary = ", ".join(f"{counts[name]} {name}" for name in order if counts[name])
     lines += [f"{summary} of {len(outcome.clauses)} clauses.", ""]
     if outcome.message:
         lines += [f"**{outcome.message}**", ""]
@@ -175,9 +194,11 @@ def markdown_report(outcome: Outcome, secrets: Iterable[str]) -> str:
     for clause in outcome.clauses:
         passed = sum(t["outcome"] == PASSED for t in clause["tests"])
         verdict = VERDICT_MARKS.get(clause["verdict"], clause["verdict"])
+        tests = f"{passed}/{len(clause['tests'])}"
+        if clause["verdict"] == PARTIAL:
+            tests += f" ({skipped_count(clause)} skipped)"
         lines.append(
-            f"| {clause['clause']} | {clause['level']} | {verdict} "
-            f"| {passed}/{len(clause['tests'])} | {_cell(clause['title'])} |"
+            f"| {clause['clause']} | {clause['level']} | {verdict} | {tests} | {_cell(clause['title'])} |"
         )
     lines.append("")
     room = MARKDOWN_FAILURES
@@ -201,7 +222,10 @@ def markdown_report(outcome: Outcome, secrets: Iterable[str]) -> str:
 
 def console_summary(outcome: Outcome, secrets: Iterable[str]) -> str:
     """What the gate prints last: the verdict, each failure with its curl, and how to rerun."""
-    lines = [f"focus-contract: {outcome.headline()}"]
+    if not outcome.tested and outcome.message_printed:
+        lines = [f"focus-contract: {outcome.state} (see the ERROR line above)"]
+    else:
+        lines = [f"focus-contract: {outcome.headline()}"]
     if outcome.tested:
         lines[0] += f" at level {outcome.level}"
         if outcome.message:

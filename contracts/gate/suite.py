@@ -25,7 +25,7 @@ from types import FrameType
 from typing import IO, Any
 
 from ..redaction import redact
-from ..report import NOT_RUN, SKIPPED
+from ..report import NOT_RUN, PARTIAL, SKIPPED, skip_reasons
 from ..settings import CREDENTIAL_OPTIONS
 from .outcome import ExitCode, Outcome
 from .probe import target_problem
@@ -42,6 +42,9 @@ CALLER_PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_BASE_URL")
 PYTEST_OK, PYTEST_FAILED, PYTEST_USAGE, PYTEST_NO_TESTS = 0, 1, 4, 5
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the terminal closed
 OWNER_KEY_ENV, ORG_ID_ENV = (CREDENTIAL_OPTIONS[dest][1] for dest in ("api_key", "org_id"))
+UNPROVEN = (PARTIAL, SKIPPED, NOT_RUN)
+# I8 runs an organization's quota out by moving the target's clock ten days on: a real clock cannot be.
+VIRTUAL_CLOCK_CLAUSE = "I8"
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,9 @@ def run_suite(options: SuiteOptions) -> Outcome:
     """Check the target is reachable, run the suite, and classify how it ended."""
     started = time.monotonic()
 
-    def outcome(code: int, message: str = "", suite: dict[str, Any] | None = None) -> Outcome:
+    def outcome(
+        code: int, message: str = "", suite: dict[str, Any] | None = None, *, printed: bool = False
+    ) -> Outcome:
         return Outcome(
             code,
             options.base_url,
@@ -136,6 +141,7 @@ def run_suite(options: SuiteOptions) -> Outcome:
             message,
             suite or {},
             time.monotonic() - started,
+            message_printed=printed,
         )
 
     try:
@@ -176,7 +182,8 @@ def run_suite(options: SuiteOptions) -> Outcome:
         ended = f"{len(left)} sessions could not be ended" if left else "every session it started was ended"
         return outcome(128 + forwarder.received, f"stopped by signal {forwarder.received}; {ended}", suite)
     if returncode == PYTEST_USAGE and suite.get("aborted"):
-        return outcome(ExitCode.UNREACHABLE, suite["aborted"], suite)
+        # The suite has printed it as its ERROR line; the reports carry it too.
+        return outcome(ExitCode.UNREACHABLE, suite["aborted"], suite, printed=True)
     if returncode == PYTEST_USAGE:
         return outcome(ExitCode.USAGE, "the contract suite refused its options (see its ERROR line)", suite)
     if returncode == PYTEST_NO_TESTS:
@@ -194,28 +201,36 @@ def run_suite(options: SuiteOptions) -> Outcome:
 
 
 def unproven_clauses(suite: dict[str, Any]) -> str:
-    """Why the run proves less than it selected: each skipped clause with its reason, or "".
+    """Why the run proves less than it selected: each clause skipped or partly skipped, with its reasons.
 
-    A gate that goes green on a clause it never tested would pass a target that breaks it.
+    A gate that goes green on a clause it never tested, or tested only in part,
+    would pass a target that breaks it. Returns "" when every clause is proven.
     """
-    parts = []
-    for clause in suite.get("clauses", []):
-        if clause.get("verdict") not in (SKIPPED, NOT_RUN):
-            continue
-        reasons = sorted(
-            {
-                t["reason"].splitlines()[0].removeprefix("Skipped: ")
-                for t in clause.get("tests", [])
-                if t.get("reason")
-            }
-        )
-        parts.append(f"{clause['clause']} ({reasons[0] if reasons else clause['verdict']})")
-    if not parts:
+    unproven = [c for c in suite.get("clauses", []) if c.get("verdict") in UNPROVEN]
+    if not unproven:
         return ""
-    return (
-        f"not proven: {len(parts)} selected clause{'s' if len(parts) != 1 else ''} skipped: "
-        f"{'; '.join(parts)}. Give what they need, or pass --allow-skipped to accept them untested"
+    count = len(unproven)
+    text = (
+        f"not proven: {count} selected clause{'s' if count != 1 else ''} skipped or only partly tested: "
+        f"{'; '.join(_why_unproven(c) for c in unproven)}. "
     )
+    advice = "give what they need, or pass --allow-skipped to accept them untested"
+    if suite.get("clock") == "real" and VIRTUAL_CLOCK_CLAUSE in {c["clause"] for c in unproven}:
+        return text + (
+            f"{VIRTUAL_CLOCK_CLAUSE} can only be proven on a target with a virtual clock, which a real "
+            f"deployment has not: gate such a deployment with --level documented (the MUST clauses). "
+            f"Otherwise, {advice}"
+        )
+    return text + advice[0].upper() + advice[1:]
+
+
+def _why_unproven(clause: dict[str, Any]) -> str:
+    tests = clause.get("tests", [])
+    reasons = "; ".join(skip_reasons(tests)) or clause["verdict"]
+    if clause["verdict"] == PARTIAL:
+        skipped = sum(t.get("outcome") == SKIPPED for t in tests)
+        reasons = f"{skipped} of {len(tests)} tests skipped: {reasons}"
+    return f"{clause['clause']} ({reasons})"
 
 
 def _pass_on(stream: IO[bytes], secrets: tuple[str, ...]) -> None:

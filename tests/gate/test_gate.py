@@ -136,7 +136,24 @@ def test_a_refused_key_exits_3(tmp_path: Path) -> None:
         )
     assert run.returncode == 3, run.explain()
     assert "refused the key given as --api-key (401)" in run.json()["message"]
+    assert run.output.count("refused the key given as --api-key") == 1, run.output
+    assert "not tested: target unreachable or credentials rejected" in run.stderr
     assert "not-a-key-here" not in run.output + (run.reports / "conformance.json").read_text()
+
+
+def test_the_help_names_the_lint_command_and_how_to_call_it(tmp_path: Path) -> None:
+    run = run_gate(tmp_path, "--help", reports=False, timeout=30)
+    assert run.returncode == 0, run.explain()
+    assert "focus-contract lint [--spec PATH]" in run.stdout
+    assert "focus-contract lint --help" in run.stdout
+    assert "--level documented" in run.stdout and "virtual clock" in run.stdout
+
+
+def test_lint_after_options_says_it_must_come_first(tmp_path: Path) -> None:
+    run = run_gate(tmp_path, "--base-url", "http://127.0.0.1:9", "lint", reports=False, timeout=30)
+    assert run.returncode == 2, run.explain()
+    assert "'lint' is a command and must come first, as in `focus-contract lint ...`" in run.stderr
+    assert "unrecognized arguments" not in run.stderr
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,9 @@ SUITE = {
          "tests": [test_result("t::c", "skipped", "needs --outsider-org-id")]},
         {"clause": "I9", "level": "inferred", "title": "No oracle", "verdict": "not run",
          "tests": [test_result("t::d", "not run")]},
+        {"clause": "I10", "level": "inferred", "title": "Non-member", "verdict": "partial",
+         "tests": [test_result("t::e", "passed"),
+                   test_result("t::f", "skipped", "Skipped: needs --outsider-api-key")]},
     ]
 }  # fmt: skip
 
@@ -51,9 +54,9 @@ def test_junit_counts_each_clause_once_and_carries_the_failure_and_its_curl() ->
     suite = root.find("testsuite")
     assert suite is not None
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped"), suite.get("errors")) == (
-        "4",
+        "5",
         "1",
-        "2",
+        "3",
         "0",
     )
     failure = root.find(".//testcase[@name='D6: End is idempotent']/failure")
@@ -63,10 +66,25 @@ def test_junit_counts_each_clause_once_and_carries_the_failure_and_its_curl() ->
     assert skipped is not None and "needs --outsider-org-id" in skipped.get("message", "")
 
 
+def test_junit_counts_a_partly_tested_clause_as_skipped_and_says_why_and_counts_the_tests() -> None:
+    root = ET.fromstring(junit_report(failed_outcome(), [SECRET]))
+    partial = root.find(".//testcase[@name='I10: Non-member']/skipped")
+    assert partial is not None
+    assert partial.get("message") == "partial: 1 of 2 tests skipped: needs --outsider-api-key"
+    properties = {p.get("name"): p.get("value") for p in root.iter("property")}
+    assert (properties["tests_passed"], properties["tests_skipped"], properties["tests_failed"]) == (
+        "3",
+        "2",
+        "1",
+    )
+
+
 def test_markdown_keeps_its_table_and_code_blocks_intact_whatever_the_text() -> None:
     markdown = markdown_report(failed_outcome(), [SECRET])
     assert "| D1 | documented | ✅ passed | 1/1 | End \\| ends |" in markdown
     assert "| I9 | inferred | ⏸️ not run | 0/1 | No oracle |" in markdown
+    assert "| I10 | inferred | ⚠️ partial | 1/2 (1 skipped) | Non-member |" in markdown
+    assert "1 failed, 1 passed, 1 partial, 1 skipped, 1 not run of 5 clauses." in markdown
     assert "````text\nD6: a reason with | a pipe, ``` backticks" in markdown  # a fence longer than ```
     assert "```bash\ncurl -i -X POST" in markdown
     assert "`--seed 99`" in markdown
@@ -85,12 +103,9 @@ def test_no_format_shows_a_key(tmp_path: Path) -> None:
     for name in ("r.json", "r.xml", "r.md", "summary.md"):
         text = (tmp_path / name).read_text(encoding="utf-8")
         assert SECRET not in text and "[redacted]" in text, name
-    assert json.loads((tmp_path / "r.json").read_text())["summary"] == {
-        "passed": 1,
-        "failed": 1,
-        "skipped": 1,
-        "not run": 1,
-    }
+    document = json.loads((tmp_path / "r.json").read_text())
+    assert document["summary"] == {"passed": 1, "partial": 1, "failed": 1, "skipped": 1, "not run": 1}
+    assert document["test_summary"] == {"passed": 3, "failed": 1, "error": 0, "skipped": 2, "not run": 1}
 
 
 def test_an_untested_target_is_one_error_case_in_junit() -> None:

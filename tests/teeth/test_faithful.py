@@ -22,6 +22,10 @@ def test_the_faithful_mock_passes_every_clause_and_keeps_no_session_active() -> 
     assert [r.session_id for r in records if r.ended_at is None] == [], run.explain()
     sessions = run.report["sessions"]
     assert len(records) == sessions["started"] <= sessions["budget"] == 25, sessions
+    assert sum(sessions["start_requests_not_sent"].values()) == sessions["start_requests_refused_by_budget"]
+    assert sessions["tests_skipped_for_budget"] == 0, sessions
+    if sessions["start_requests_refused_by_budget"]:
+        assert "no clause lost coverage by it: every clause test ran" in run.output, run.explain()
     for key in ALL_KEYS:
         assert key not in run.output
 
@@ -36,6 +40,9 @@ def test_a_small_budget_is_never_exceeded() -> None:
     assert 0 < len(records) <= 6, f"{len(records)} sessions started with --max-sessions 6"
     assert all(r.ended_at is not None for r in records), run.explain()
     assert run.report["sessions"]["start_requests_refused_by_budget"] > 0, run.report["sessions"]
+    skipped = run.report["sessions"]["tests_skipped_for_budget"]
+    assert skipped > 0 and f"{skipped} tests skipped for want of sessions" in run.output, run.explain()
+    assert "no clause lost coverage" not in run.output, run.explain()
 
 
 def test_without_a_base_url_the_bundled_mock_is_tested_and_stopped() -> None:
