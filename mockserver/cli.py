@@ -110,11 +110,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def describe(config: Config, clock_kind: str, base_url: str, notes: list[str] | None = None) -> str:
-    """The start-up banner: where it listens and which keys to use."""
+def describe(
+    config: Config,
+    clock_kind: str,
+    base_url: str,
+    notes: list[str] | None = None,
+    configured: Config | None = None,
+) -> str:
+    """The start-up banner: where it listens and which keys to use.
+
+    ``config`` has the quotas in force (a scenario or the state file may have changed
+    them); ``configured`` the ones of the configuration, shown beside any that differ.
+    """
     lines = [f"focus-mock listening on {base_url} (clock: {clock_kind})", "", "Organizations:"]
     for org in config.organizations:
-        lines.append(f"  {org.id:<14} segment quota {org.segment_quota:<6} {org.name}")
+        line = f"  {org.id:<14} segment quota {org.segment_quota:<6} {org.name}"
+        before = configured.organization(org.id) if configured else None
+        if before is not None and before.segment_quota != org.segment_quota:
+            line += f" (configured: {before.segment_quota})"
+        lines.append(line)
     lines += ["", "API keys (send as X-API-Key):"]
     for user in config.users:
         lines.append(f"  {user.api_key:<20} {user.id:<12} member of {', '.join(user.organizations)}")
@@ -222,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
             apply_scenario(scenario, app.state.service, config)
             notes.append(f"Scenario: {len(scenario)} sessions from {args.scenario}")
     settle(app)
-    print(describe(config, clock.kind, base_url, notes), flush=True)
+    in_force = app.state.service.config  # with the quotas a scenario or the state file changed
+    print(describe(in_force, clock.kind, base_url, notes, configured=config), flush=True)
     server = MockServer(
         uvicorn.Config(
             app,

@@ -32,7 +32,7 @@ from .quotas import apply_overrides, quota_view
 from .service import FocusService
 from .spec import Spec, load_bundled_yaml
 from .store import SessionRecord
-from .timeline import ACTIVE, QuotaLedger, progress
+from .timeline import ACTIVE, STOPPED_CAP, QuotaLedger, progress
 from .validation import check, parse_json, read_limited
 
 PREFIX = "/__mock"
@@ -227,21 +227,50 @@ class ControlPlane:
                     "show them ready; a ready count never decreases (I7). Ask for fewer, or raise the quota",
                 )
             record = self.service.store.reschedule(session_id, started_at)
-        return JSONResponse(self.session_state(record))
+        state = self.session_state(record)
+        return JSONResponse(
+            state | {"requested_ready_count": wanted, "capped_by_quota": self.cap_note(state, wanted)}
+        )
+
+    def cap_note(self, state: dict[str, Any], wanted: int) -> dict[str, Any] | None:
+        """Why a jump left the session stopped, maybe short of what was asked: the quota ran out (I8)."""
+        if state["status"] != STOPPED_CAP:
+            return None
+        organization_id = state["organization_id"]
+        service = self.service
+        ledger = QuotaLedger.compute(
+            service.store.in_organization(organization_id),
+            service.quota_history(organization_id),
+            service.config.timings,
+            service.clock.now(),
+        )
+        stopped_at, ready = ledger.limits[state["session_id"]]
+        assert stopped_at is not None
+        when = isoformat(stopped_at)
+        if ready < wanted:
+            message = (
+                f"only {ready} of the {wanted} segments asked for: {organization_id}'s segment quota "
+                f"ran out at {when} and the session stopped there (I8). Raise the quota with "
+                f"PUT /__mock/quotas/{organization_id} first to get more"
+            )
+        else:
+            message = (
+                f"{organization_id}'s segment quota ran out at {when}: the session stopped there "
+                f"with the {ready} segments asked for and makes no more (I8)"
+            )
+        return {"ready_count": ready, "stopped_at": when, "message": message}
 
     def losers_if_stored(self, moved: SessionRecord) -> list[str]:
         """The other sessions of ``moved``'s organization that would show fewer ready segments
         if ``moved`` replaced the stored record: moving a start back reorders the quota ledger."""
         service = self.service
         now = service.clock.now()
-        organization = service.config.organization(moved.organization_id)
-        quota = organization.segment_quota if organization else 0
         timings = service.config.timings
         sessions = [
             moved if s.session_id == moved.session_id else s
             for s in service.store.in_organization(moved.organization_id)
         ]
-        ledger = QuotaLedger.compute(sessions, quota, timings, now)
+        ledger = QuotaLedger.compute(sessions, service.quota_history(moved.organization_id), timings, now)
         return [
             s.session_id
             for s in sessions
@@ -272,7 +301,7 @@ class ControlPlane:
                 f"must be at least {used}: that many segments are already ready, and a ready segment is "
                 "never taken back (I7). Set it to that to stop every running session now",
             )
-        self.service.store.set_quota(organization_id, quota)
+        self.service.store.set_quota(organization_id, quota, self.service.clock.now())
         apply_overrides(self.service, self.base_config)
         return JSONResponse(quota_view(self.service, self.base_config, organization_id))
 

@@ -20,6 +20,12 @@ clock moving never changes the summary; only the sessions and the quota do.
 When the sum of ``total_segments`` over the organization is at most ``quota``
 (the common case), the quota can never cap anyone: at worst every segment is
 granted and every session is complete. Then *P* is not even kept.
+
+Quota changes at run time are history (see :class:`~mockserver.timeline.QuotaWalk`):
+the schedule walks the organization up to its last change once, keeps who
+stopped before it (``limits``) and what each session got, and applies the above
+to what comes after it, with what is left of the quota then. Everything after
+the last change happens after every change, so the argument holds unchanged.
 """
 
 from __future__ import annotations
@@ -29,34 +35,70 @@ import heapq
 import math
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 
 from .config import Timings
 from .store import SessionRecord, SessionStore
-from .timeline import Event, QuotaLedger, final_ready_count, ready_time, segment_events
-
-NO_QUOTA = QuotaLedger(Counter(), -math.inf)
+from .timeline import (
+    NO_LIMITS,
+    Event,
+    Limit,
+    QuotaHistory,
+    QuotaLedger,
+    QuotaWalk,
+    final_ready_count,
+    ready_time,
+    segment_events,
+)
 
 
 @dataclass
 class QuotaSchedule:
-    """One organization's ledger as a function of ``now``: :meth:`ledger_at` is O(1)."""
+    """One organization's ledger as a function of ``now`` (from its last quota change on):
+    :meth:`ledger_at` is O(1)."""
 
-    quota: int
+    quota: int  # what the quota leaves to grant after the last change
     timings: Timings
     stored: int = 0  # sessions folded in; the next one added is stored at this position
-    segments: int = 0  # sum of total_segments
+    segments: int = 0  # upper bound of the segments still to come after the last change
     first: list[Event] | None = None  # P, sorted; None while segments <= quota
-    granted: Counter[str] = field(default_factory=Counter)  # P's count per session
+    granted: Counter[str] = field(default_factory=Counter)  # each session's count before, plus P's
+    exhausted_since: float | None = None  # the quota was used up at the last change, since then
+    # sessions stopped (or left short) before the last change
+    limits: Mapping[str, Limit] = field(default_factory=lambda: NO_LIMITS)
 
     @classmethod
-    def build(cls, sessions: list[SessionRecord], quota: int, timings: Timings) -> QuotaSchedule:
-        """From the organization's sessions in the order they were stored."""
-        schedule = cls(quota, timings, len(sessions), sum(s.total_segments for s in sessions))
-        if schedule._needs_order():
-            schedule.first = first_events(sessions, quota, timings)
-            schedule.granted = Counter(event[-1] for event in schedule.first)
+    def build(
+        cls, sessions: list[SessionRecord], quotas: int | QuotaHistory, timings: Timings
+    ) -> QuotaSchedule:
+        """From the organization's sessions in the order they were stored, and its quota history."""
+        history = QuotaHistory.of(quotas)
+        if not history.changes:
+            schedule = cls(history.initial, timings, len(sessions), sum(s.total_segments for s in sessions))
+            if history.initial <= 0:
+                schedule.exhausted_since = -math.inf
+            elif schedule._needs_order():
+                schedule.first = first_events(sessions, history.initial, timings)
+                schedule.granted = Counter(event[-1] for event in schedule.first)
+            return schedule
+        walk = QuotaWalk(sessions, history.initial, timings)
+        for change in history.changes:
+            walk.run_to(change.at, change.sessions_before)
+            walk.change(change)
+        to_come = [s.total_segments - walk.passed[n] for n, s in enumerate(sessions) if n not in walk.stopped]
+        schedule = cls(
+            max(walk.quota - walk.used, 0),
+            timings,
+            len(sessions),
+            sum(to_come),
+            granted=walk.granted_by_id(),
+            exhausted_since=walk.exhausted_since,
+            limits=walk.limits() or NO_LIMITS,
+        )
+        if schedule.exhausted_since is None and schedule._needs_order():
+            schedule.first = first_events(sessions, schedule.quota, timings, walk.passed, walk.stopped)
+            schedule.granted.update(event[-1] for event in schedule.first)
         return schedule
 
     def _needs_order(self) -> bool:
@@ -64,17 +106,17 @@ class QuotaSchedule:
 
     def ledger_at(self, now: float) -> QuotaLedger | None:
         """The ledger at ``now``; None when nothing is capped (each session has its uncapped count)."""
-        if self.quota <= 0:
-            return NO_QUOTA
-        if self.first is None or len(self.first) < self.quota:
-            return None
-        exhausted_at = self.first[-1][0]
-        if now < exhausted_at:
-            return None
-        return QuotaLedger(self.granted, exhausted_at)
+        if self.exhausted_since is not None:
+            return QuotaLedger(self.granted, self.exhausted_since, self.limits)
+        if self.first is not None and len(self.first) >= self.quota and now >= self.first[-1][0]:
+            return QuotaLedger(self.granted, self.first[-1][0], self.limits)
+        if self.limits:
+            return QuotaLedger(self.granted, None, self.limits)
+        return None
 
     def add(self, record: SessionRecord) -> bool:
-        """Fold in a session stored after all the others; False if the schedule must be rebuilt.
+        """Fold in a session stored after all the others (and after the last quota change); False
+        if the schedule must be rebuilt.
 
         New members of *E* can only push old ones out of *P*: *P* becomes the first
         ``quota`` of *P* plus the new session's segments.
@@ -82,6 +124,8 @@ class QuotaSchedule:
         position = self.stored
         self.stored += 1
         self.segments += record.total_segments
+        if self.exhausted_since is not None:
+            return True  # no quota left: it stops as it starts
         if self.first is None:
             return not self._needs_order()  # crossing the line needs every session: rebuild
         first, granted = self.first, self.granted
@@ -107,12 +151,18 @@ class QuotaSchedule:
         readiness order), so if it keeps at least as many as it has in *P*, *P*
         loses nothing and is still the first ``quota`` of *E*.
         """
-        if self.first is None:
+        if self.first is None or self.exhausted_since is not None:
             return True  # total_segments does not change when a session ends
         return self.granted.get(after.session_id, 0) <= final_ready_count(after, self.timings)
 
 
-def first_events(sessions: list[SessionRecord], quota: int, timings: Timings) -> list[Event]:
+def first_events(
+    sessions: list[SessionRecord],
+    quota: int,
+    timings: Timings,
+    passed: list[int] | None = None,
+    stopped: Container[int] = (),
+) -> list[Event]:
     """The first ``quota`` segments the sessions will ever make, in readiness order (*P*).
 
     A merge of the sessions' segment streams that opens a session only when its
@@ -121,9 +171,24 @@ def first_events(sessions: list[SessionRecord], quota: int, timings: Timings) ->
     ``started_at`` (stable, so ties keep storage order), which is the order of
     their first segments: ready instants grow with ``started_at``, and equal
     instants are ordered by ``started_at`` and then by storage position.
+
+    After a quota change, only what comes after it counts: ``passed[n]`` segments of
+    session *n* are behind, and ``stopped`` sessions make no more. Sessions already
+    under way are in the merge from the outset, as their next segments are in no
+    particular order.
     """
-    order = sorted(range(len(sessions)), key=lambda n: sessions[n].started_at)
+    passed = passed or [0] * len(sessions)
     heap: list[tuple[Event, SessionRecord, int]] = []
+    for n, record in enumerate(sessions):
+        if passed[n] and n not in stopped:
+            count = final_ready_count(record, timings)
+            if passed[n] < count:
+                index = passed[n]
+                event = (ready_time(record, timings, index), record.started_at, n, index, record.session_id)
+                heap.append((event, record, count))
+    heapq.heapify(heap)
+    fresh = [n for n in range(len(sessions)) if not passed[n] and n not in stopped]
+    order = sorted(fresh, key=lambda n: sessions[n].started_at)
     found: list[Event] = []
     opened = 0
     head: Event | None = None  # first segment of the next session to open
@@ -159,6 +224,7 @@ Change = Callable[["QuotaSchedule"], bool]
 @dataclass
 class _Cached:
     revision: int
+    configured: int  # the organization's quota before any change
     schedule: QuotaSchedule
 
 
@@ -176,18 +242,21 @@ class QuotaSchedules:
         self._cached: dict[str, _Cached] = {}
         self.lock = threading.RLock()  # held by callers across a change and its update
 
-    def schedule(self, organization_id: str, quota: int, timings: Timings) -> QuotaSchedule:
+    def schedule(self, organization_id: str, configured: int, timings: Timings) -> QuotaSchedule:
+        """The organization's schedule; ``configured`` is its quota before any change at run time."""
         with self.lock:
             revision = self._store.revision(organization_id)
             cached = self._cached.get(organization_id)
             if (
                 cached is None
                 or cached.revision != revision
-                or cached.schedule.quota != quota
+                or cached.configured != configured
                 or (cached.schedule.timings is not timings and cached.schedule.timings != timings)
             ):
-                sessions = self._store.in_organization(organization_id)  # read after the revision
-                cached = _Cached(revision, QuotaSchedule.build(sessions, quota, timings))
+                # read after the revision
+                sessions = self._store.in_organization(organization_id)
+                history = QuotaHistory(configured, tuple(self._store.quota_changes(organization_id)))
+                cached = _Cached(revision, configured, QuotaSchedule.build(sessions, history, timings))
                 self._cached[organization_id] = cached
             return cached.schedule
 

@@ -1,8 +1,10 @@
 """Segment quotas changed at run time (control plane, scenarios) on top of the configured ones.
 
-The service reads quotas from its :class:`~mockserver.config.Config`; an override
-gives it a copy with the new numbers, so the time model keeps one source of
-truth. Overrides live in the store, so ``--state`` keeps them across restarts.
+A change is history: the store keeps each with the moment it was made, and the
+time model applies it from then on (see :class:`~mockserver.timeline.QuotaWalk`).
+The service's :class:`~mockserver.config.Config` carries the latest quota of each
+organization, so everything that shows "the quota" shows the one in force. Changes
+live in the store, so ``--state`` keeps them across restarts.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ def with_quotas(config: Config, quotas: Mapping[str, int]) -> Config:
 
 
 def apply_overrides(service: FocusService, base: Config) -> None:
-    """Make the service see ``base`` plus the overrides its store holds."""
+    """Make the service see ``base`` plus the latest quota changes its store holds."""
+    service.configured = base
     service.config = with_quotas(base, service.store.quotas())
 
 
@@ -40,7 +43,7 @@ def quota_view(service: FocusService, base: Config, organization_id: str) -> dic
     now = service.clock.now()
     ledger = QuotaLedger.compute(
         service.store.in_organization(organization_id),
-        organization.segment_quota,
+        service.quota_history(organization_id),
         service.config.timings,
         now,
     )

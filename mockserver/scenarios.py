@@ -110,7 +110,26 @@ def parse_scenario(data: Any, config: Config, spec: Spec) -> list[PlannedSession
         )
         _check_consistent(session, where)
         planned.append(session)
+    _check_quotas(planned, config)
     return planned
+
+
+def _check_quotas(planned: list[PlannedSession], config: Config) -> None:
+    """Ready segments count against their organization's quota (I8): a scenario cannot have more."""
+    asked: dict[str, int] = {}
+    for i, session in enumerate(planned):
+        organization = config.organization(session.organization)
+        assert organization is not None  # users are members of configured organizations only
+        before = asked.get(session.organization, 0)
+        asked[session.organization] = before + session.ready_count
+        quota = organization.segment_quota
+        if before + session.ready_count > quota:
+            others = f" and the sessions before it ask for {before}" if before else ""
+            raise ScenarioError(
+                f"sessions[{i}].ready_count: {organization.id} has a segment quota of {quota}{others}; "
+                f"give at most {max(quota - before, 0)} (capped: true stops a session at what it has), "
+                "or raise segment_quota in --config"
+            )
 
 
 def _check_consistent(session: PlannedSession, where: str) -> None:
@@ -172,6 +191,6 @@ def apply_scenario(planned: list[PlannedSession], service: FocusService, base: C
         records.append(record)
     for organization in sorted({s.organization for s in planned if s.capped}):
         made = QuotaLedger.compute(service.store.in_organization(organization), UNLIMITED, timings, now)
-        service.store.set_quota(organization, sum(made.granted.values()))
+        service.store.set_quota(organization, sum(made.granted.values()), now)
     apply_overrides(service, base)
     return records

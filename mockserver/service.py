@@ -8,6 +8,7 @@ control plane.
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import threading
 from dataclasses import replace
@@ -18,7 +19,7 @@ from .clock import Clock, isoformat
 from .config import Config, Timings, User
 from .quota_schedule import QuotaSchedules
 from .store import SessionRecord, SessionStore
-from .timeline import Progress, progress, ready_time
+from .timeline import STOPPED_CAP, Progress, QuotaHistory, progress, ready_time
 
 SEGMENT_SECONDS = 120
 SEGMENTS_KEPT = 4096  # rendered segments kept for the next poll (a few hundred bytes each)
@@ -49,7 +50,8 @@ class FocusService:
         session_fields: tuple[str, ...],
         segment_fields: tuple[str, ...],
     ) -> None:
-        self.config = config
+        self.config = config  # with the quotas changed at run time (see mockserver.quotas)
+        self.configured = config  # as configured: the quotas before any change
         self.clock = clock
         self.store = store
         self._session_fields = session_fields
@@ -105,7 +107,13 @@ class FocusService:
         with self._schedules.lock:
             revision = self.store.revision(organization_id)
             before = self._owned(user, organization_id, session_id)
-            record = self.store.end(session_id, self.clock.now())
+            now = self.clock.now()
+            if self.progress(before, now).status == STOPPED_CAP:
+                # D5, I8: it had already stopped, maybe at this very instant (the virtual clock
+                # stands still); at one instant the time model puts an end first, so this one
+                # is recorded just after it: a session seen stopped stays stopped.
+                now = math.nextafter(now, math.inf)
+            record = self.store.end(session_id, now)
             self._schedules.ended(before, record, revision)
         return self.render(record, audio_base)
 
@@ -125,17 +133,26 @@ class FocusService:
 
     def progress(self, record: SessionRecord, now: float | None = None) -> Progress:
         now = self.clock.now() if now is None else now
-        organization = self.config.organization(record.organization_id)
-        quota = organization.segment_quota if organization else 0
+        configured = self.configured_quota(record.organization_id)
         timings = self.config.timings
         with self._schedules.lock:
-            ledger = self._schedules.schedule(record.organization_id, quota, timings).ledger_at(now)
+            ledger = self._schedules.schedule(record.organization_id, configured, timings).ledger_at(now)
             return progress(record, timings, now, ledger)
+
+    def configured_quota(self, organization_id: str) -> int:
+        """The organization's quota before any change at run time (0 for an unknown one)."""
+        organization = self.configured.organization(organization_id)
+        return organization.segment_quota if organization else 0
+
+    def quota_history(self, organization_id: str) -> QuotaHistory:
+        """The configured quota and every change since: what the quota ledger is computed from."""
+        changes = tuple(self.store.quota_changes(organization_id))
+        return QuotaHistory(self.configured_quota(organization_id), changes)
 
     def warm(self) -> None:
         """Build each organization's quota schedule now, not on its first request (a long
         history takes a moment: about 50 ms for 100,000 sessions)."""
-        for organization in self.config.organizations:
+        for organization in self.configured.organizations:
             with self._schedules.lock:
                 self._schedules.schedule(organization.id, organization.segment_quota, self.config.timings)
 

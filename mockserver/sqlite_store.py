@@ -22,7 +22,7 @@ import threading
 from pathlib import Path
 
 from .config import Config
-from .store import Revisions, SessionRecord, session_row
+from .store import QuotaChange, Revisions, SessionRecord, session_row
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -38,9 +38,12 @@ CREATE TABLE IF NOT EXISTS sessions (
     promoted        TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS sessions_by_org ON sessions (organization_id, seq);
-CREATE TABLE IF NOT EXISTS quotas (
-    organization_id TEXT PRIMARY KEY,
-    segment_quota   INTEGER NOT NULL
+CREATE TABLE IF NOT EXISTS quota_changes (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    organization_id TEXT NOT NULL,
+    at              REAL NOT NULL,
+    segment_quota   INTEGER NOT NULL,
+    sessions_before INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
@@ -51,7 +54,13 @@ CREATE TABLE IF NOT EXISTS meta (
 COLUMNS = (
     "session_id, organization_id, owner_id, goal, engine, target_minutes, started_at, ended_at, promoted"
 )
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+# Format 1 kept one quota per organization, with no time: it held from the beginning.
+MIGRATE_FROM_1 = """
+INSERT INTO quota_changes (organization_id, at, segment_quota, sessions_before)
+    SELECT organization_id, -9e999, segment_quota, 0 FROM quotas ORDER BY organization_id;
+DROP TABLE quotas;
+"""
 
 
 class StateFileError(RuntimeError):
@@ -95,6 +104,10 @@ class SqliteStore:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:
             self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        elif row[0] == "1":
+            for statement in MIGRATE_FROM_1.split(";")[:-1]:
+                self._db.execute(statement)
+            self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,))
         elif row[0] != SCHEMA_VERSION:
             raise StateFileError(
                 f"{self.path} has state format {row[0]}; this focus-mock reads {SCHEMA_VERSION}"
@@ -110,7 +123,7 @@ class SqliteStore:
             rows = self._db.execute("SELECT key, value FROM meta WHERE key LIKE 'written_with.%'").fetchall()
             before = {key.removeprefix("written_with."): value for key, value in rows}
             holds = self._db.execute(
-                "SELECT EXISTS (SELECT 1 FROM sessions) OR EXISTS (SELECT 1 FROM quotas)"
+                "SELECT EXISTS (SELECT 1 FROM sessions) OR EXISTS (SELECT 1 FROM quota_changes)"
             ).fetchone()[0]
             changed = [name for name in now if name in before and before[name] != now[name]]
             if changed and holds:
@@ -211,14 +224,26 @@ class SqliteStore:
 
     def quotas(self) -> dict[str, int]:
         with self._lock:
-            return dict(self._db.execute("SELECT organization_id, segment_quota FROM quotas").fetchall())
+            rows = self._db.execute(
+                "SELECT organization_id, segment_quota FROM quota_changes ORDER BY seq"
+            ).fetchall()
+        return dict(rows)  # the latest change of each organization wins
 
-    def set_quota(self, organization_id: str, segment_quota: int) -> None:
+    def quota_changes(self, organization_id: str) -> list[QuotaChange]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT at, segment_quota, sessions_before FROM quota_changes "
+                "WHERE organization_id = ? ORDER BY seq",
+                (organization_id,),
+            ).fetchall()
+        return [QuotaChange(*row) for row in rows]
+
+    def set_quota(self, organization_id: str, segment_quota: int, at: float) -> None:
         with self._lock, self._transaction():
             self._db.execute(
-                "INSERT INTO quotas VALUES (?, ?) ON CONFLICT (organization_id) "
-                "DO UPDATE SET segment_quota = excluded.segment_quota",
-                (organization_id, segment_quota),
+                "INSERT INTO quota_changes (organization_id, at, segment_quota, sessions_before) "
+                "SELECT ?, ?, ?, COUNT(*) FROM sessions WHERE organization_id = ?",
+                (organization_id, at, segment_quota, organization_id),
             )
             self._revisions.bump(organization_id)
 
@@ -238,7 +263,7 @@ class SqliteStore:
     def clear(self) -> None:
         with self._lock, self._transaction():
             self._db.execute("DELETE FROM sessions")
-            self._db.execute("DELETE FROM quotas")
+            self._db.execute("DELETE FROM quota_changes")
             self._revisions.bump_all()
 
     def revision(self, organization_id: str) -> int:

@@ -3,8 +3,9 @@
 The :class:`SessionStore` protocol is all the rest of the mock relies on, so a
 persistent backend only has to implement these few methods, each atomic.
 Besides sessions a store keeps the two other facts progress depends on: quota
-overrides set through the control plane and the virtual clock's last reading,
-so that a persistent store can bring a restarted mock back where it was.
+changes made through the control plane (each with when it was made, as a quota
+change never rewrites what happened before it) and the virtual clock's last
+reading, so that a persistent store can bring a restarted mock back where it was.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import threading
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from math import ceil
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 SEGMENT_MINUTES = 2
 NONE_PROMOTED: frozenset[int] = frozenset()  # shared: an empty frozenset of its own costs 216 bytes
@@ -38,6 +39,17 @@ class SessionRecord:
         return ceil(self.target_minutes / SEGMENT_MINUTES)
 
 
+class QuotaChange(NamedTuple):
+    """A segment quota set at run time. Changes are history: each holds from its place in the
+    sequence of events on, and never rewrites what happened before it."""
+
+    at: float  # the clock's reading when it was set (-inf: from the very beginning)
+    segment_quota: int
+    # How many of the organization's sessions were stored before it. On the virtual clock many
+    # things share an instant: this says which sessions started (and made segments) before it.
+    sessions_before: int
+
+
 class SessionStore(Protocol):
     def add(self, record: SessionRecord) -> None: ...
 
@@ -58,10 +70,16 @@ class SessionStore(Protocol):
         ...
 
     def quotas(self) -> dict[str, int]:
-        """Segment quotas set at run time, by organization id (they override the config's)."""
+        """The latest segment quota set at run time, by organization id (it overrides the config's)."""
         ...
 
-    def set_quota(self, organization_id: str, segment_quota: int) -> None: ...
+    def quota_changes(self, organization_id: str) -> list[QuotaChange]:
+        """Every quota set for the organization, in the order they were set."""
+        ...
+
+    def set_quota(self, organization_id: str, segment_quota: int, at: float) -> None:
+        """Record a quota change at clock reading ``at``, after the sessions stored so far."""
+        ...
 
     def clock_now(self) -> float | None:
         """The virtual clock's last saved reading, or None if never saved."""
@@ -143,7 +161,7 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._sessions: dict[str, Row] = {}
         self._by_org: dict[str, dict[str, None]] = {}
-        self._quotas: dict[str, int] = {}
+        self._quotas: dict[str, list[QuotaChange]] = {}
         self._clock: float | None = None
         self._revisions = Revisions()
 
@@ -193,11 +211,16 @@ class MemoryStore:
 
     def quotas(self) -> dict[str, int]:
         with self._lock:
-            return dict(self._quotas)
+            return {org: changes[-1].segment_quota for org, changes in self._quotas.items()}
 
-    def set_quota(self, organization_id: str, segment_quota: int) -> None:
+    def quota_changes(self, organization_id: str) -> list[QuotaChange]:
         with self._lock:
-            self._quotas[organization_id] = segment_quota
+            return list(self._quotas.get(organization_id, ()))
+
+    def set_quota(self, organization_id: str, segment_quota: int, at: float) -> None:
+        with self._lock:
+            change = QuotaChange(at, segment_quota, len(self._by_org.get(organization_id, ())))
+            self._quotas.setdefault(organization_id, []).append(change)
             self._revisions.bump(organization_id)
 
     def clock_now(self) -> float | None:

@@ -10,6 +10,7 @@ cache, so changes between looks pile up), must never tell the two apart.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +24,8 @@ from mockserver.quota_schedule import QuotaSchedule
 from mockserver.quotas import apply_overrides
 from mockserver.service import FocusService
 from mockserver.sqlite_store import SqliteStore
-from mockserver.store import MemoryStore, SessionRecord, SessionStore
-from mockserver.timeline import QuotaLedger, progress
+from mockserver.store import MemoryStore, QuotaChange, SessionRecord, SessionStore
+from mockserver.timeline import ENDED, STOPPED_CAP, Progress, QuotaHistory, QuotaLedger, progress
 
 T0 = 1_800_000_000.0
 ORGS = ("org_abc123", "org_xyz789")
@@ -38,8 +39,14 @@ timings_strategy = st.builds(
 offsets = st.integers(0, 60).map(lambda n: n / 2) | st.integers(0, 30_000).map(lambda n: n / 1000)
 
 
-def reference(record: SessionRecord, sessions: list[SessionRecord], quota: int, timings: Timings, now: float):
-    return progress(record, timings, now, QuotaLedger.compute(sessions, quota, timings, now))
+def reference(
+    record: SessionRecord,
+    sessions: list[SessionRecord],
+    quotas: int | QuotaHistory,
+    timings: Timings,
+    now: float,
+) -> Progress:
+    return progress(record, timings, now, QuotaLedger.compute(sessions, quotas, timings, now))
 
 
 @st.composite
@@ -71,6 +78,33 @@ def test_a_built_schedule_matches_the_definition_at_every_instant(
         ledger = schedule.ledger_at(now)
         for record in sessions:
             assert progress(record, timings, now, ledger) == reference(record, sessions, quota, timings, now)
+
+
+@st.composite
+def histories(draw: st.DrawFn, sessions: int) -> QuotaHistory:
+    """Quota changes at instants and places among the stored sessions that keep their order."""
+    places = draw(st.lists(st.tuples(offsets, st.integers(0, sessions)), max_size=4))
+    changes = [QuotaChange(T0 + at, draw(st.integers(0, 30)), before) for at, before in sorted(places)]
+    return QuotaHistory(draw(st.integers(0, 40)), tuple(changes))
+
+
+@given(organizations(), st.data(), st.lists(offsets, min_size=1, max_size=6))
+def test_a_schedule_built_after_quota_changes_matches_the_definition_from_the_last_one_on(
+    organization: tuple[list[SessionRecord], int, Timings], data: st.DataObject, moments: list[float]
+) -> None:
+    """I8: the schedule walks the history once and answers for every instant after the last change."""
+    sessions, _, timings = organization
+    history = data.draw(histories(len(sessions)))
+    schedule = QuotaSchedule.build(sessions, history, timings)
+    since = history.changes[-1].at if history.changes else T0
+    instants = {since + m for m in moments} | {since}
+    instants |= {s.started_at + timings.first_segment_seconds for s in sessions}
+    for now in sorted(i for i in instants if i >= since):
+        ledger = schedule.ledger_at(now)
+        for record in sessions:
+            assert progress(record, timings, now, ledger) == reference(
+                record, sessions, history, timings, now
+            )
 
 
 @given(organizations(), st.lists(offsets, min_size=1, max_size=4))
@@ -125,7 +159,13 @@ def small_world(timings: Timings, quotas: tuple[int, int]) -> Config:
     return parse_config(data)
 
 
-def run_schedule(store: SessionStore, timings: Timings, quotas: tuple[int, int], plan: list[Step]) -> None:
+Look = Callable[[FocusService, SessionStore, Timings], None]
+
+
+def run_schedule(
+    store: SessionStore, timings: Timings, quotas: tuple[int, int], plan: list[Step], look: Look | None = None
+) -> None:
+    look = look or compare
     base = small_world(timings, quotas)
     clock = VirtualClock(T0)
     service = FocusService(base, clock, store, ("session_id",), ("segment_id",))
@@ -142,7 +182,7 @@ def run_schedule(store: SessionStore, timings: Timings, quotas: tuple[int, int],
             record = records[step.pick % len(records)]
             store.reschedule(record.session_id, round(record.started_at - step.amount, 3))
         elif step.kind == "quota":
-            store.set_quota(ORGS[step.org], step.minutes)
+            store.set_quota(ORGS[step.org], step.minutes, clock.now())
             apply_overrides(service, base)
         elif step.kind == "reset":
             store.clear()
@@ -150,19 +190,18 @@ def run_schedule(store: SessionStore, timings: Timings, quotas: tuple[int, int],
         elif step.kind == "advance":
             clock.advance(step.amount)
         elif step.kind == "look":
-            compare(service, store, timings)
-    compare(service, store, timings)
+            look(service, store, timings)
+    look(service, store, timings)
 
 
 def compare(service: FocusService, store: SessionStore, timings: Timings) -> None:
     """Every session's progress now, from the service and from the definition."""
     now = service.clock.now()
     for org in ORGS:
-        organization = service.config.organization(org)
-        assert organization is not None
         members = store.in_organization(org)
+        history = QuotaHistory(service.configured_quota(org), tuple(store.quota_changes(org)))
         for record in members:
-            expected = reference(record, members, organization.segment_quota, timings, now)
+            expected = reference(record, members, history, timings, now)
             assert service.progress(record) == expected, record
 
 
@@ -204,6 +243,48 @@ def test_the_service_answers_like_the_definition_on_random_schedules(
     timings: Timings, quotas: tuple[int, int], plan: list[Step]
 ) -> None:
     run_schedule(MemoryStore(), timings, quotas, plan)
+
+
+class History:
+    """Checks at every look that nothing seen before was rewritten."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, Progress] = {}
+
+    def __call__(self, service: FocusService, store: SessionStore, timings: Timings) -> None:
+        for record in store.all():
+            now = service.progress(record)
+            before = self.seen.get(record.session_id)
+            if before is not None:
+                assert now.ready_count >= before.ready_count, (record, before, now)  # I7
+                if before.status in (STOPPED_CAP, ENDED):
+                    assert now == before, (record, before, now)  # I8, D9: it no longer changes
+            self.seen[record.session_id] = now
+
+
+# Everything but jumps (which move a start back on purpose) and resets (which forget everything).
+steps_without_rewrites = st.one_of(
+    st.builds(Step, st.just("start"), org=st.integers(0, 1), minutes=st.integers(1, 12)),
+    st.builds(Step, st.just("end"), pick=st.integers(0, 50)),
+    st.builds(Step, st.just("quota"), org=st.integers(0, 1), minutes=st.integers(0, 20)),
+    st.builds(Step, st.just("advance"), amount=offsets),
+    st.builds(Step, st.just("advance"), amount=offsets),
+    st.builds(Step, st.just("look")),
+)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    timings_strategy,
+    st.tuples(st.integers(0, 20), st.integers(0, 20)),
+    st.lists(steps_without_rewrites, max_size=40),
+)
+def test_quota_changes_never_rewrite_what_was_seen(
+    timings: Timings, quotas: tuple[int, int], plan: list[Step]
+) -> None:
+    """I7, I8, D9: raised or lowered (even below what is used), a quota holds from when it is set.
+    A session seen stopped or ended stays as it was seen; no ready count goes down."""
+    run_schedule(MemoryStore(), timings, quotas, [*plan, Step("look")], History())
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,17 @@ import math
 import pytest
 
 from mockserver.config import Timings
-from mockserver.store import SessionRecord
-from mockserver.timeline import ACTIVE, ENDED, STOPPED_CAP, Progress, QuotaLedger, progress, ready_time
+from mockserver.store import QuotaChange, SessionRecord
+from mockserver.timeline import (
+    ACTIVE,
+    ENDED,
+    STOPPED_CAP,
+    Progress,
+    QuotaHistory,
+    QuotaLedger,
+    progress,
+    ready_time,
+)
 
 T0 = 1_800_000_000.0
 TIMINGS = Timings(first_segment_seconds=3, segment_interval_seconds=10)
@@ -135,3 +144,75 @@ def test_i8_the_grant_never_exceeds_the_quota_and_follows_readiness_order() -> N
     instants = sorted(ready_time(s, TIMINGS, k) for s in sessions for k in range(30))
     assert ledger.exhausted_at == instants[9]
     assert all(at(s, now, sessions, quota=10).status == STOPPED_CAP for s in sessions)
+
+
+# -- quota changes at run time: history, never rewritten ------------------------------
+
+
+def history(initial: int, *changes: tuple[float, int, int]) -> QuotaHistory:
+    return QuotaHistory(initial, tuple(QuotaChange(*change) for change in changes))
+
+
+def states(sessions: list[SessionRecord], quotas: QuotaHistory, now: float) -> list[Progress]:
+    ledger = QuotaLedger.compute(sessions, quotas, TIMINGS, now)
+    return [progress(s, TIMINGS, now, ledger) for s in sessions]
+
+
+def test_i8_a_stop_is_history_that_a_raised_quota_does_not_undo() -> None:
+    first = record("mfocus_aaaaaaaaaaaa")  # ready at +3, +13: the quota of 2 runs out at +13
+    during = record("mfocus_bbbbbbbbbbbb", started=T0 + 20)  # started while it was used up
+    before_raise = record("mfocus_cccccccccccc", started=T0 + 30)  # the raise's instant, stored before it
+    after_raise = record("mfocus_dddddddddddd", started=T0 + 30)  # stored after it: ready at +33, +43, ...
+    sessions = [first, during, before_raise, after_raise]
+    quotas = history(2, (T0 + 30, 10, 3))
+    assert states(sessions, quotas, T0 + 100) == [
+        Progress(STOPPED_CAP, 2, None),
+        Progress(STOPPED_CAP, 0, None),
+        Progress(STOPPED_CAP, 0, None),
+        Progress(ACTIVE, 7, T0 + 103),
+    ]
+    ledger = QuotaLedger.compute(sessions, quotas, TIMINGS, T0 + 100)
+    assert (ledger.limits[first.session_id], ledger.limits[during.session_id]) == ((T0 + 13, 2), (T0 + 20, 0))
+    assert ledger.exhausted_at is None
+    # 2 + 8 = 10: the raised quota runs out in turn, at the 8th segment of the session after it
+    assert states(sessions, quotas, T0 + 103)[3] == Progress(STOPPED_CAP, 8, None)
+    assert QuotaLedger.compute(sessions, quotas, TIMINGS, T0 + 103).exhausted_at == T0 + 103
+
+
+def test_i8_d9_a_lowered_quota_stops_what_runs_then_and_rewrites_nothing_before() -> None:
+    running = record("mfocus_aaaaaaaaaaaa")  # +3, +13, +23
+    ended = record("mfocus_bbbbbbbbbbbb", started=T0 + 1, ended_at=T0 + 25)  # +4, +14, +24
+    sessions = [running, ended]
+    to_what_is_used = history(10_000, (T0 + 30, 6, 2))
+    expected = [Progress(STOPPED_CAP, 3, None), Progress(ENDED, 3, None)]
+    assert states(sessions, to_what_is_used, T0 + 200) == expected
+    assert QuotaLedger.compute(sessions, to_what_is_used, TIMINGS, T0 + 200).limits == {
+        running.session_id: (T0 + 30, 3)  # when it was lowered, not when the 6th segment was made
+    }
+    assert states(sessions, history(10_000, (T0 + 30, 1, 2)), T0 + 200) == expected  # nothing taken back
+    assert states(sessions, to_what_is_used, T0 + 29) == [
+        Progress(ACTIVE, 3, T0 + 33),
+        Progress(ENDED, 3, None),
+    ]
+
+
+def test_i8_at_the_instant_of_a_change_what_sessions_stored_before_it_made_comes_first() -> None:
+    timings = Timings(first_segment_seconds=0, segment_interval_seconds=10)
+    older = record("mfocus_aaaaaaaaaaaa")  # ready at +0, +10, ...
+    newer = record("mfocus_bbbbbbbbbbbb", started=T0 + 10)  # started after the change, ready at +10
+    sessions = [older, newer]
+    quotas = history(10_000, (T0 + 10, 2, 1))  # set at +10 to what was used then: older's 2
+    ledger = QuotaLedger.compute(sessions, quotas, timings, T0 + 50)
+    assert [progress(s, timings, T0 + 50, ledger) for s in sessions] == [
+        Progress(STOPPED_CAP, 2, None),
+        Progress(STOPPED_CAP, 0, None),
+    ]
+
+
+def test_i8_a_configured_quota_of_zero_then_raised() -> None:
+    early = record("mfocus_aaaaaaaaaaaa")
+    late = record("mfocus_bbbbbbbbbbbb", started=T0 + 50)
+    assert states([early, late], history(0, (T0 + 50, 5, 1)), T0 + 60) == [
+        Progress(STOPPED_CAP, 0, None),
+        Progress(ACTIVE, 1, T0 + 63),
+    ]

@@ -118,6 +118,32 @@ def test_a_real_clock_ignores_the_saved_reading() -> None:
     assert isinstance(restore_clock("real", store), RealClock)
 
 
+class _Served:
+    """Stands in for the server: ``main`` prints its banner, then this returns at once."""
+
+    started, should_exit = True, False
+
+    def __init__(self, config: object, stopping: object) -> None:
+        pass
+
+    def run(self, sockets: list) -> None:
+        for sock in sockets:
+            sock.close()
+
+
+def test_the_banner_shows_the_quota_a_scenario_left_in_force(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: with the example scenario capping Globex at 12, the banner still said 20."""
+    monkeypatch.setattr("mockserver.cli.MockServer", _Served)
+    monkeypatch.setattr("mockserver.cli.settle", lambda app: None)  # no gc.freeze in the test process
+    example = Path(__file__).resolve().parents[2] / "mockserver" / "example_scenario.yaml"
+    assert main(["--port", "0", "--clock", "virtual", "--quiet", "--scenario", str(example)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "  org_xyz789     segment quota 12     Globex (small quota) (configured: 20)" in lines
+    assert any(re.fullmatch(r"  org_abc123 +segment quota 10000 +Acme Studio", line) for line in lines)
+
+
 def test_banner_lists_docs_control_plane_and_state() -> None:
     banner = describe(
         load_config(None), "virtual", "http://127.0.0.1:4010", ["Docs: http://127.0.0.1:4010/docs"]

@@ -163,6 +163,7 @@ def test_jump_brings_a_session_to_a_ready_count_by_moving_its_start(client: http
     url = f"/__mock/sessions/{session['session_id']}/jump"
     jumped = client.post(url, json={"ready_count": 24}).json()
     assert (jumped["ready_count"], jumped["percent_ready"], jumped["status"]) == (24, 80, "active")
+    assert (jumped["requested_ready_count"], jumped["capped_by_quota"]) == (24, None)
     assert jumped["started_at"] == "2026-06-28T09:26:07Z"  # 3 s + 23 x 10 s before now
     seen = client.get(f"{SESSIONS}/{session['session_id']}", headers=ALICE).json()
     assert seen["ready_count"] == 24 and len(seen["segments"]) == 24
@@ -250,10 +251,28 @@ def test_jump_on_an_unknown_session_is_the_documented_404(client: httpx.Client) 
     assert answer.json()["error"]["details"] == {"session_id": "mfocus_000000000000"}
 
 
-def test_jump_counts_against_the_quota(client: httpx.Client) -> None:
+def test_jump_counts_against_the_quota_and_says_when_the_quota_cut_it_short(client: httpx.Client) -> None:
     carol = client.post(GLOBEX, json={"goal": "focus", "target_minutes": 60}, headers=CAROL).json()
     jumped = client.post(f"/__mock/sessions/{carol['session_id']}/jump", json={"ready_count": 25}).json()
     assert (jumped["status"], jumped["ready_count"]) == ("stopped_cap", 20)  # I8: Globex's quota is 20
+    assert jumped["requested_ready_count"] == 25
+    note = jumped["capped_by_quota"]
+    # segment 20 (index 19) of a start moved 3 s + 24 x 10 s back was ready 50 s before now
+    assert (note["ready_count"], note["stopped_at"]) == (20, "2026-06-28T09:29:10Z")
+    assert note["message"].startswith("only 20 of the 25 segments asked for: org_xyz789's segment quota")
+
+
+def test_a_jump_that_uses_the_quota_up_exactly_says_the_session_stopped(client: httpx.Client) -> None:
+    carol = client.post(GLOBEX, json={"goal": "focus", "target_minutes": 60}, headers=CAROL).json()
+    jumped = client.post(f"/__mock/sessions/{carol['session_id']}/jump", json={"ready_count": 20}).json()
+    assert (jumped["status"], jumped["ready_count"], jumped["requested_ready_count"]) == (
+        "stopped_cap",
+        20,
+        20,
+    )
+    note = jumped["capped_by_quota"]
+    assert (note["ready_count"], note["stopped_at"]) == (20, "2026-06-28T09:30:00Z")
+    assert "with the 20 segments asked for and makes no more" in note["message"]
 
 
 # -- quotas ---------------------------------------------------------------------

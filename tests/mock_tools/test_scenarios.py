@@ -64,6 +64,15 @@ def test_capped_caps_the_organization_at_that_moment(make_client: MakeClient) ->
     assert (quota["segment_quota"], quota["used"], quota["configured_quota"]) == (2, 2, 20)
 
 
+def test_ready_segments_up_to_the_quota_use_it_up(make_client: MakeClient) -> None:
+    """I8: asking for exactly Globex's 20 is allowed; the quota is then used up, so the session stops."""
+    client = _applied(
+        make_client, [_session(owner="usr_carol", session_id="mfocus_00000000000c", ready_count=20)]
+    )
+    seen = client.get("/v1/music/org_xyz789/focus/sessions/mfocus_00000000000c", headers=CAROL).json()
+    assert (seen["status"], seen["ready_count"]) == ("stopped_cap", 20)
+
+
 def test_capped_with_nothing_ready(make_client: MakeClient) -> None:
     client = _applied(
         make_client, [_session(owner="usr_carol", session_id="mfocus_00000000000c", capped=True)]
@@ -100,6 +109,21 @@ def test_capped_with_nothing_ready(make_client: MakeClient) -> None:
         ),
         ({"sessions": [_session(ready_count=2, promoted=[2])]}, "sessions[0].promoted: only ready segments"),
         ({"sessions": [_session(session_id="session-1")]}, "sessions[0].session_id: must match"),
+        (
+            {"sessions": [_session(owner="usr_carol", ready_count=30)]},
+            "sessions[0].ready_count: org_xyz789 has a segment quota of 20; give at most 20",
+        ),
+        (
+            {
+                "sessions": [
+                    _session(owner="usr_carol", ready_count=15, ended=True),
+                    _session(owner="usr_alice", ready_count=30),
+                    _session(owner="usr_carol", ready_count=10),
+                ]
+            },
+            "sessions[2].ready_count: org_xyz789 has a segment quota of 20 and the sessions before it "
+            "ask for 15; give at most 5",
+        ),
         (
             {
                 "sessions": [

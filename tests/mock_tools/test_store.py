@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mockserver.sqlite_store import SqliteStore, StateFileError
-from mockserver.store import MemoryStore, SessionRecord, SessionStore
+from mockserver.store import MemoryStore, QuotaChange, SessionRecord, SessionStore
 
 
 def _record(n: int, org: str = "org_a", **changes: object) -> SessionRecord:
@@ -93,10 +94,26 @@ def test_changing_an_unknown_session_is_a_key_error(store: SessionStore, method:
 
 def test_quota_overrides(store: SessionStore) -> None:
     assert store.quotas() == {}
-    store.set_quota("org_a", 5)
-    store.set_quota("org_b", 0)
-    store.set_quota("org_a", 7)
+    store.set_quota("org_a", 5, 1000.0)
+    store.set_quota("org_b", 0, 1000.0)
+    store.set_quota("org_a", 7, 1001.0)
     assert store.quotas() == {"org_a": 7, "org_b": 0}
+
+
+def test_quota_changes_are_kept_in_order_with_when_and_after_which_sessions(store: SessionStore) -> None:
+    """I8: a quota change holds from its place in history, so the store keeps every one of them."""
+    store.set_quota("org_a", 5, 1000.0)
+    store.add(_record(1))
+    store.add(_record(2, "org_b"))
+    store.add(_record(3))
+    store.set_quota("org_a", 0, 1003.5)
+    store.set_quota("org_a", 9, 1003.5)
+    assert store.quota_changes("org_a") == [
+        QuotaChange(1000.0, 5, 0),
+        QuotaChange(1003.5, 0, 2),
+        QuotaChange(1003.5, 9, 2),
+    ]
+    assert store.quota_changes("org_b") == []
 
 
 def test_clock_reading(store: SessionStore) -> None:
@@ -107,11 +124,11 @@ def test_clock_reading(store: SessionStore) -> None:
 
 def test_clear_forgets_sessions_and_quotas_but_not_the_clock(store: SessionStore) -> None:
     store.add(_record(1))
-    store.set_quota("org_a", 3)
+    store.set_quota("org_a", 3, 41.0)
     store.save_clock(42.0)
     store.clear()
     assert (store.all(), store.in_organization("org_a"), store.get(_record(1).session_id)) == ([], [], None)
-    assert store.quotas() == {}
+    assert (store.quotas(), store.quota_changes("org_a")) == ({}, [])
     assert store.clock_now() == 42.0
     store.add(_record(1))  # the id is free again
 
@@ -126,7 +143,7 @@ def test_the_revision_counts_each_change_the_time_model_reads(store: SessionStor
         (lambda: store.end(first.session_id, 1600.0), 0),  # the first end won: nothing changed
         (lambda: store.promote(first.session_id, 0), 0),  # promotion is not read by the time model
         (lambda: store.reschedule(first.session_id, 900.0), 1),
-        (lambda: store.set_quota("org_a", 5), 1),
+        (lambda: store.set_quota("org_a", 5, 1700.0), 1),
         (lambda: store.add(_record(2, "org_b")), 0),  # another organization
         (lambda: store.save_clock(2000.0), 0),
         (lambda: store.clear(), 1),
@@ -162,12 +179,31 @@ def test_sqlite_reopened_has_everything(tmp_path: Path) -> None:
     first.add(_record(1))
     first.add(_record(2, ended_at=2000.0))
     first.promote(_record(1).session_id, 4)
-    first.set_quota("org_a", 9)
+    first.set_quota("org_a", 9, 4000.5)
     first.save_clock(5000.25)
     first.close()
     again = SqliteStore(path)
     assert again.all() == [_record(1, promoted=frozenset({4})), _record(2, ended_at=2000.0)]
     assert (again.quotas(), again.clock_now()) == ({"org_a": 9}, 5000.25)
+    assert again.quota_changes("org_a") == [QuotaChange(4000.5, 9, 2)]
+
+
+def test_sqlite_reads_a_format_1_file_its_quotas_holding_from_the_beginning(tmp_path: Path) -> None:
+    """Format 1 kept one quota per organization and no time; it applied to all history, and still does."""
+    path = tmp_path / "state.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            "CREATE TABLE quotas (organization_id TEXT PRIMARY KEY, segment_quota INTEGER NOT NULL);"
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            "INSERT INTO quotas VALUES ('org_b', 4), ('org_a', 12);"
+            "INSERT INTO meta VALUES ('schema_version', '1');"
+        )
+    store = SqliteStore(path)
+    assert store.quotas() == {"org_a": 12, "org_b": 4}
+    assert store.quota_changes("org_a") == [QuotaChange(-math.inf, 12, 0)]
+    store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
 
 
 def test_sqlite_writes_are_durable_before_returning(tmp_path: Path) -> None:
