@@ -66,56 +66,86 @@ def _schema() -> dict[str, Any]:
 
 
 def parse_scenario(data: Any, config: Config, spec: Spec) -> list[PlannedSession]:
-    """Check ``data`` (as loaded from YAML) against the schema, the spec and ``config``."""
-    validator = SchemaValidator(_schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
-    if error is not None:
-        raise ScenarioError(f"{_field(error.absolute_path)}: {error.message}")
+    """Check ``data`` (as loaded from YAML) against the schema, the spec and ``config``.
+
+    A file with several mistakes gets them all in one go, one per line, as a
+    config file does: every field the schema refuses; else every session's
+    problems in file order; else what the sessions ask of the quotas together.
+    """
+    problems = _schema_problems(data)
+    if problems:
+        raise ScenarioError("\n".join(problems))
+    planned: list[PlannedSession] = []
+    problems = []
+    seen: set[str] = set()
     start = spec.validator(spec.request_body_pointer("startFocusSession"))
     session_id = spec.validator("/components/parameters/SessionId/schema")
-    users = {u.id: u for u in config.users}
-    seen: set[str] = set()
-    planned = []
     for i, item in enumerate(data["sessions"]):
-        where = f"sessions[{i}]"
-        request = {k: item[k] for k in ("goal", "engine", "target_minutes") if k in item}
-        try:
-            check(start, request)
-        except errors.ApiError as exc:
-            problem = exc.details["errors"][0]
-            raise ScenarioError(f"{where}.{problem['field']}: {problem['message']}") from None
-        if "session_id" in item:
-            if not session_id.is_valid(item["session_id"]):
-                raise ScenarioError(f"{where}.session_id: must match ^mfocus_[0-9a-f]{{12}}$")
-            if item["session_id"] in seen:
-                raise ScenarioError(f"{where}.session_id: duplicate value {item['session_id']!r}")
-            seen.add(item["session_id"])
-        user = users.get(item["owner"])
-        if user is None:
-            raise ScenarioError(f"{where}.owner: unknown user {item['owner']!r} (known: {', '.join(users)})")
-        organization = item.get("organization", user.organizations[0])
-        if organization not in user.organizations:
-            raise ScenarioError(f"{where}.organization: {user.id} is not a member of {organization!r}")
-        session = PlannedSession(
-            owner=user.id,
-            organization=organization,
-            goal=item["goal"],
-            engine=item.get("engine", "studio"),
-            target_minutes=item["target_minutes"],
-            ready_count=item.get("ready_count", 0),
-            ended=item.get("ended", False),
-            capped=item.get("capped", False),
-            promoted=frozenset(item.get("promoted", ())),
-            session_id=item.get("session_id"),
-        )
-        _check_consistent(session, where)
-        planned.append(session)
-    _check_quotas(planned, config)
+        session, found = _planned(item, f"sessions[{i}]", config, start, session_id, seen)
+        problems += found
+        if session is not None:
+            planned.append(session)
+    problems = problems or _quota_problems(planned, config)
+    if problems:
+        raise ScenarioError("\n".join(problems))
     return planned
 
 
-def _check_quotas(planned: list[PlannedSession], config: Config) -> None:
+def _schema_problems(data: Any) -> list[str]:
+    found = SchemaValidator(_schema()).iter_errors(data)
+    ordered = sorted(
+        found, key=lambda e: [(0, p) if isinstance(p, int) else (1, str(p)) for p in e.absolute_path]
+    )
+    return list(dict.fromkeys(f"{_field(e.absolute_path)}: {e.message}" for e in ordered))
+
+
+def _planned(
+    item: dict[str, Any],
+    where: str,
+    config: Config,
+    start: jsonschema.protocols.Validator,
+    session_id: jsonschema.protocols.Validator,
+    seen: set[str],
+) -> tuple[PlannedSession | None, list[str]]:
+    """One session of the file, and every problem it has (the session is None if it has any)."""
+    problems: list[str] = []
+    request = {k: item[k] for k in ("goal", "engine", "target_minutes") if k in item}
+    try:
+        check(start, request)
+    except errors.ApiError as exc:
+        problems += [f"{where}.{p['field']}: {p['message']}" for p in exc.details["errors"]]
+    if "session_id" in item:
+        if not session_id.is_valid(item["session_id"]):
+            problems.append(f"{where}.session_id: must match ^mfocus_[0-9a-f]{{12}}$")
+        elif item["session_id"] in seen:
+            problems.append(f"{where}.session_id: duplicate value {item['session_id']!r}")
+        seen.add(item["session_id"])
+    users = {u.id: u for u in config.users}
+    user = users.get(item["owner"])
+    organization = item.get("organization")
+    if user is None:
+        problems.append(f"{where}.owner: unknown user {item['owner']!r} (known: {', '.join(users)})")
+    elif organization is not None and organization not in user.organizations:
+        problems.append(f"{where}.organization: {user.id} is not a member of {organization!r}")
+    session = PlannedSession(
+        owner=item["owner"],
+        organization=organization or (user.organizations[0] if user else ""),
+        goal=item["goal"],
+        engine=item.get("engine", "studio"),
+        target_minutes=item["target_minutes"],
+        ready_count=item.get("ready_count", 0),
+        ended=item.get("ended", False),
+        capped=item.get("capped", False),
+        promoted=frozenset(item.get("promoted", ())),
+        session_id=item.get("session_id"),
+    )
+    problems += _inconsistencies(session, where)
+    return (None if problems else session), problems
+
+
+def _quota_problems(planned: list[PlannedSession], config: Config) -> list[str]:
     """Ready segments count against their organization's quota (I8): a scenario cannot have more."""
+    problems: list[str] = []
     asked: dict[str, int] = {}
     for i, session in enumerate(planned):
         organization = config.organization(session.organization)
@@ -125,31 +155,32 @@ def _check_quotas(planned: list[PlannedSession], config: Config) -> None:
         quota = organization.segment_quota
         if before + session.ready_count > quota:
             others = f" and the sessions before it ask for {before}" if before else ""
-            raise ScenarioError(
+            problems.append(
                 f"sessions[{i}].ready_count: {organization.id} has a segment quota of {quota}{others}; "
                 f"give at most {max(quota - before, 0)} (capped: true stops a session at what it has), "
                 "or raise segment_quota in --config"
             )
+    return problems
 
 
-def _check_consistent(session: PlannedSession, where: str) -> None:
+def _inconsistencies(session: PlannedSession, where: str) -> list[str]:
+    problems: list[str] = []
     total = -(-session.target_minutes // 2)
     if session.ready_count > total:
-        raise ScenarioError(
+        problems.append(
             f"{where}.ready_count: must be at most {total} "
             f"({session.target_minutes} minutes make {total} segments)"
         )
     if session.ended and session.capped:
-        raise ScenarioError(f"{where}.capped: a session is either ended or capped, not both")
+        problems.append(f"{where}.capped: a session is either ended or capped, not both")
     if session.capped and session.ready_count >= total:
-        raise ScenarioError(
-            f"{where}.capped: a capped session stopped early; give a ready_count below {total}"
-        )
+        problems.append(f"{where}.capped: a capped session stopped early; give a ready_count below {total}")
     late = sorted(i for i in session.promoted if i >= session.ready_count)
     if late:
-        raise ScenarioError(
+        problems.append(
             f"{where}.promoted: only ready segments can be promoted (index < ready_count): {late}"
         )
+    return problems
 
 
 def load_scenario(path: str | Path, config: Config, spec: Spec) -> list[PlannedSession]:

@@ -141,6 +141,29 @@ def test_bad_scenarios_are_refused_naming_the_field(data: object, message: str) 
     assert str(refused.value).startswith(message), str(refused.value)
 
 
+def test_every_mistake_of_a_scenario_is_named_in_one_go_in_file_order() -> None:
+    """Regression: a file with six mistakes was refused once per mistake, six runs to fix it."""
+    data = {
+        "sessions": [
+            _session(goal="Focus!", target_minutes=481),
+            _session(owner="usr_zed"),
+            _session(session_id="session-1", ready_count=31),
+            _session(ended=True, capped=True, promoted=[0]),
+        ]
+    }
+    with pytest.raises(ScenarioError) as refused:
+        parse_scenario(data, CONFIG, SPEC)
+    assert [line.split(":", 1)[0] for line in str(refused.value).splitlines()] == [
+        "sessions[0].goal",
+        "sessions[0].target_minutes",
+        "sessions[1].owner",
+        "sessions[2].session_id",
+        "sessions[2].ready_count",
+        "sessions[3].capped",
+        "sessions[3].promoted",
+    ]
+
+
 def test_unreadable_and_non_yaml_files(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="cannot read scenario file"):
         load_scenario(tmp_path / "missing.yaml", CONFIG, SPEC)
