@@ -108,7 +108,7 @@ class FocusService:
             revision = self.store.revision(organization_id)
             before = self._owned(user, organization_id, session_id)
             now = self.clock.now()
-            if self.progress(before, now).status == STOPPED_CAP:
+            if before.ended_at is None and self.progress(before, now).status == STOPPED_CAP:
                 # D5, I8: it had already stopped, maybe at this very instant (the virtual clock
                 # stands still); at one instant the time model puts an end first, so this one
                 # is recorded just after it: a session seen stopped stays stopped.
