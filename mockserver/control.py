@@ -219,12 +219,23 @@ class ControlPlane:
             timings = self.service.config.timings
             offset = timings.first_segment_seconds + (wanted - 1) * timings.segment_interval_seconds
             started_at = round(self.service.clock.now() - offset, 3)
-            losers = self.losers_if_stored(replace(record, started_at=started_at))
+            moved = replace(record, started_at=started_at)
+            losers, own = self.outcome_if_stored(moved)
             if losers:
                 raise _invalid(
                     "ready_count",
                     f"segments made this far back would take quota from {', '.join(losers)}, which already "
-                    "show them ready; a ready count never decreases (I7). Ask for fewer, or raise the quota",
+                    "show them ready; a ready count never decreases (I7). Ask for fewer",
+                )
+            if own < state.ready_count:
+                # The quota's history holds: a start moved back into a stretch when the quota was
+                # used up stops the session there, whatever the quota is now.
+                raise _invalid(
+                    "ready_count",
+                    f"the session's start would move back to {isoformat(started_at)}, when "
+                    f"{record.organization_id}'s segment quota was used up: it would stop there with {own} "
+                    f"of the {state.ready_count} segments it has, and a ready count never decreases (I7). "
+                    "Ask for fewer, or move the clock on first",
                 )
             record = self.service.store.reschedule(session_id, started_at)
         state = self.session_state(record)
@@ -260,9 +271,10 @@ class ControlPlane:
             )
         return {"ready_count": ready, "stopped_at": when, "message": message}
 
-    def losers_if_stored(self, moved: SessionRecord) -> list[str]:
-        """The other sessions of ``moved``'s organization that would show fewer ready segments
-        if ``moved`` replaced the stored record: moving a start back reorders the quota ledger."""
+    def outcome_if_stored(self, moved: SessionRecord) -> tuple[list[str], int]:
+        """If ``moved`` replaced the stored record: the other sessions of its organization that
+        would show fewer ready segments (moving a start back reorders the quota ledger), and how
+        many ``moved`` itself would show."""
         service = self.service
         now = service.clock.now()
         timings = service.config.timings
@@ -271,12 +283,13 @@ class ControlPlane:
             for s in service.store.in_organization(moved.organization_id)
         ]
         ledger = QuotaLedger.compute(sessions, service.quota_history(moved.organization_id), timings, now)
-        return [
+        losers = [
             s.session_id
             for s in sessions
             if s.session_id != moved.session_id
             and progress(s, timings, now, ledger).ready_count < service.progress(s).ready_count
         ]
+        return losers, progress(moved, timings, now, ledger).ready_count
 
     async def list_quotas(self, request: Request) -> Response:
         organizations = [

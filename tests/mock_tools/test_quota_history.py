@@ -161,3 +161,22 @@ def test_i8_the_state_file_keeps_quota_history_across_a_restart(
         assert (quota["segment_quota"], quota["used"]) == (100, 20)
     finally:
         again.close()
+
+
+def test_i7_a_jump_back_into_a_stretch_without_quota_is_refused_not_a_loss_of_segments(
+    client: httpx.Client,
+) -> None:
+    """Regression: after a raise, jumping a running session moved its start back to when the quota
+    was used up; it answered 200 stopped_cap with 0 ready, its 4 segments gone."""
+    _capped_then_raised(client)
+    client.post("/__mock/clock/advance", json={"seconds": 60})
+    later = _carol_starts(client, minutes=120)["session_id"]
+    client.post("/__mock/clock/advance", json={"seconds": 33})
+    assert _carol_reads(client, later) == ("active", 4, True)
+    answer = client.post(f"/__mock/sessions/{later}/jump", json={"ready_count": 11})
+    assert answer.status_code == 422, answer.text
+    (problem,) = answer.json()["error"]["details"]["errors"]
+    assert problem["field"] == "ready_count"
+    assert "org_xyz789's segment quota was used up: it would stop there with 0 of the 4" in problem["message"]
+    assert _carol_reads(client, later) == ("active", 4, True)  # nothing changed
+    assert _jump(client, later, 5)["status"] == "active"  # a jump that stays after the raise still works
