@@ -32,7 +32,7 @@ CREDENTIAL_OPTIONS = {
     "outsider_api_key": (
         "--outsider-api-key",
         "FOCUS_OUTSIDER_API_KEY",
-        "optional: API key of a user of another organization (D3, I10)",
+        "optional: API key of a user of another organization (D3, D10; D7 and I10 at --level all)",
     ),
     "outsider_org_id": (
         "--outsider-org-id",

@@ -50,7 +50,7 @@ MAX_TIMEOUT = 600.0
 
 EPILOG = f"""\
 exit codes:
-  0  conformant: every clause of the level passed (with --allow-skipped: or was skipped)
+  0  conformant: every clause of the level passed (with --allow-skipped: or was skipped or partial)
   1  a clause failed, or was skipped or only partly tested ("partial") and so not proven
   2  usage or configuration error; nothing was tested
   3  the target is unreachable, does not answer like the Focus Sessions API, or refused
