@@ -10,7 +10,7 @@ terminals, CI logs and bug reports.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -128,30 +128,74 @@ def _describe(error: ValidationError) -> str:
     schema = error.schema if isinstance(error.schema, dict) else {}
     secret = bool(schema.get("writeOnly"))
     must = schema.get("x-must")
-    value = error.instance
-    if error.validator == "pattern" and must:
+    keyword, expected, value = error.validator, error.validator_value, error.instance
+    if keyword == "pattern" and must:
         return f"must {must}" if secret else f"must {must}, not {value!r}"
-    numeric = error.validator == "type" and error.validator_value in ("number", "integer")
+    numeric = keyword == "type" and expected in ("number", "integer")
     if numeric and isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
-        whole = error.validator_value == "integer"
+        whole = expected == "integer"
         kind = "a whole number" if whole else "a number"
         written = _as_yaml_number(float(value.replace("_", "")), whole)
         return f"must be {kind} (YAML reads {value} as text; write {written})"
     if secret:
         return f"must {must} (written as text)" if must else "is not valid (the value is not shown)"
-    return error.message
+    return _IN_WORDS.get(keyword, lambda e: e.message)(error)
+
+
+def _shown(value: Any) -> str:
+    """A value as the file gave it, cut short: a whole mapping would drown the line."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_TYPE_NAMES = {
+    "integer": "a whole number",
+    "number": "a number",
+    "string": "text",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping of keys to values",
+    "null": "empty",
+}
+
+_IN_WORDS: dict[str, Callable[[ValidationError], str]] = {
+    "type": lambda e: (
+        f"must be {_TYPE_NAMES.get(str(e.validator_value), e.validator_value)}, not {_shown(e.instance)}"
+    ),
+    "minimum": lambda e: f"must be at least {e.validator_value}, not {_shown(e.instance)}",
+    "maximum": lambda e: f"must be at most {e.validator_value}, not {_shown(e.instance)}",
+    "exclusiveMinimum": lambda e: f"must be more than {e.validator_value}, not {_shown(e.instance)}",
+    "minItems": lambda e: (
+        "must not be empty" if e.validator_value == 1 else f"needs at least {e.validator_value} items"
+    ),
+    "uniqueItems": lambda e: f"must not repeat a value ({_shown(e.instance)})",
+    "enum": lambda e: "must be one of " + ", ".join(repr(v) for v in e.validator_value),
+}
+
+
+def schema_problems(validator: Any, data: Any) -> list[str]:
+    """Every way ``data`` breaks the schema, one line per field, in the order of the file:
+    a missing key and an unknown one named as fields of their own."""
+    found = sorted(validator.iter_errors(data), key=lambda e: _position(data, e.absolute_path))
+    return list(dict.fromkeys(line for error in found for line in _lines(error)))
+
+
+def _lines(error: ValidationError) -> list[str]:
+    where = list(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return [f"{_field_name([*where, name])}: is required" for name in missing]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = list(schema.get("properties", {}))
+        extra = [key for key in error.instance if key not in allowed]
+        known = ", ".join(allowed) or "none"
+        return [f"{_field_name([*where, key])}: is not a known key (allowed: {known})" for key in extra]
+    return [f"{_field_name(where)}: {_describe(error)}"]
 
 
 def _problems(data: Any) -> list[str]:
-    """Every way ``data`` breaks the schema, one line per field, in the order of the file."""
-    validator = SchemaValidator(_schema())
-    found = sorted(validator.iter_errors(data), key=lambda e: _position(data, e.absolute_path))
-    problems: list[str] = []
-    for error in found:
-        line = f"{_field_name(error.absolute_path)}: {_describe(error)}"
-        if line not in problems:
-            problems.append(line)
-    return problems
+    return schema_problems(SchemaValidator(_schema()), data)
 
 
 def parse_config(data: Any) -> Config:

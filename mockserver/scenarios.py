@@ -23,7 +23,7 @@ import jsonschema
 import yaml
 
 from . import errors
-from .config import Config
+from .config import Config, schema_problems
 from .patterns import SchemaValidator
 from .quotas import apply_overrides
 from .service import FocusService, new_session_id
@@ -92,11 +92,7 @@ def parse_scenario(data: Any, config: Config, spec: Spec) -> list[PlannedSession
 
 
 def _schema_problems(data: Any) -> list[str]:
-    found = SchemaValidator(_schema()).iter_errors(data)
-    ordered = sorted(
-        found, key=lambda e: [(0, p) if isinstance(p, int) else (1, str(p)) for p in e.absolute_path]
-    )
-    return list(dict.fromkeys(f"{_field(e.absolute_path)}: {e.message}" for e in ordered))
+    return schema_problems(SchemaValidator(_schema()), data)
 
 
 def _planned(

@@ -84,9 +84,12 @@ def test_capped_with_nothing_ready(make_client: MakeClient) -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ([], "(top level): [] is not of type 'object'"),
-        ({}, "(top level): 'sessions' is a required property"),
-        ({"sessions": [_session(colour="red")]}, "sessions[0]: Additional properties"),
+        ([], "(top level): must be a mapping of keys to values, not []"),
+        ({}, "sessions: is required"),
+        (
+            {"sessions": [_session(colour="red")]},
+            "sessions[0].colour: is not a known key (allowed: session_id,",
+        ),
         ({"sessions": [_session(), _session(owner="usr_zed")]}, "sessions[1].owner: unknown user 'usr_zed'"),
         (
             {"sessions": [_session(organization="org_xyz789")]},
@@ -97,7 +100,7 @@ def test_capped_with_nothing_ready(make_client: MakeClient) -> None:
         ({"sessions": [_session(ready_count=31)]}, "sessions[0].ready_count: must be at most 30"),
         (
             {"sessions": [_session(ready_count=-1)]},
-            "sessions[0].ready_count: -1 is less than the minimum of 0",
+            "sessions[0].ready_count: must be at least 0, not -1",
         ),
         (
             {"sessions": [_session(ended=True, capped=True)]},
