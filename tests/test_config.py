@@ -118,35 +118,49 @@ def test_a_bad_file_is_refused_naming_the_field(tmp_path: Path, old: str, new: s
     assert refused(tmp_path, GOOD.replace(old, new, 1)).startswith(names + ":")
 
 
-def test_every_duplicate_and_unknown_organization_is_named_in_one_go_in_file_order(tmp_path: Path) -> None:
-    """Regression: only the first of these was named, so a file with four mistakes took four runs."""
-    text = (
-        GOOD.replace("  - id: org_two", "  - id: org_one", 1)
-        .replace("  - id: usr_b", "  - id: usr_a", 1)
-        .replace("organizations: [org_one, org_two]", "organizations: [org_nope, org_one]", 1)
-    )
-    assert refused(tmp_path, text).splitlines() == [
-        "organizations[1].id: duplicate value 'org_one'",
-        "users[1].id: duplicate value 'usr_a'",
-        "users[1].organizations[0]: unknown organization 'org_nope'",
-    ]
-
-
-def test_schema_problems_are_said_in_words_with_what_to_write(tmp_path: Path) -> None:
-    """Regression: lines mixed jsonschema's own text ("'ten' is not of type 'integer'",
-    "[] should be non-empty") with the mock's; an unknown key did not say which keys are allowed."""
-    text = (
-        GOOD.replace("segment_quota: 7", "segment_quota: ten", 1)
-        .replace("  - id: usr_a\n", "  - id: usr_a\n    email: a@example.com\n", 1)
-        .replace("organizations: [org_one]", "organizations: []", 1)
-        .replace("    api_key: key-bbbb-1234\n", "", 1)
-    )
-    assert refused(tmp_path, text).splitlines() == [
-        "organizations[0].segment_quota: must be a whole number, not 'ten'",
-        "users[0].email: is not a known key (allowed: id, name, api_key, organizations)",
-        "users[0].organizations: must not be empty",
-        "users[1].api_key: is required",
-    ]
+@pytest.mark.parametrize(
+    ("edits", "lines"),
+    [
+        (
+            [
+                ("  - id: org_two", "  - id: org_one"),
+                ("  - id: usr_b", "  - id: usr_a"),
+                ("organizations: [org_one, org_two]", "organizations: [org_nope, org_one]"),
+            ],
+            [
+                "organizations[1].id: duplicate value 'org_one'",
+                "users[1].id: duplicate value 'usr_a'",
+                "users[1].organizations[0]: unknown organization 'org_nope'",
+            ],
+        ),
+        (
+            [
+                ("segment_quota: 7", "segment_quota: ten"),
+                ("  - id: usr_a\n", "  - id: usr_a\n    email: a@example.com\n"),
+                ("organizations: [org_one]", "organizations: []"),
+                ("    api_key: key-bbbb-1234\n", ""),
+            ],
+            [
+                "organizations[0].segment_quota: must be a whole number, not 'ten'",
+                "users[0].email: is not a known key (allowed: id, name, api_key, organizations)",
+                "users[0].organizations: must not be empty",
+                "users[1].api_key: is required",
+            ],
+        ),
+    ],
+    ids=["cross-checks", "schema-in-words"],
+)
+def test_every_mistake_is_named_in_one_go_in_file_order(
+    tmp_path: Path, edits: list[tuple[str, str]], lines: list[str]
+) -> None:
+    """Regression: only the first duplicate or unknown organization was named (a run per mistake),
+    and schema lines mixed jsonschema's own text ("'ten' is not of type 'integer'") with the mock's,
+    an unknown key not saying which keys are allowed."""
+    text = GOOD
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    assert refused(tmp_path, text).splitlines() == lines
 
 
 def test_a_duplicate_api_key_is_refused_without_showing_it(tmp_path: Path) -> None:
